@@ -1,0 +1,51 @@
+// All human-facing output on stderr goes through one Terminal, so that a progress bar and log
+// lines never glue together: on a TTY, a line clears the bar, prints, then redraws the bar; off a
+// TTY there is no bar at all, only plain lines (throttled by the caller), and nothing is buffered.
+
+export interface Terminal {
+  readonly isTTY: boolean;
+  /** Prints one line (never lost, never glued to the bar). */
+  line(text: string): void;
+  /** Shows or replaces the status bar (TTY only; ignored otherwise). */
+  status(text: string): void;
+  /** Removes the status bar. */
+  clearStatus(): void;
+}
+
+export function createTerminal(stream: NodeJS.WriteStream = process.stderr): Terminal {
+  const isTTY = Boolean(stream.isTTY) && process.env.CI !== 'true';
+  let bar = '';
+  const write = (s: string) => {
+    stream.write(s);
+  };
+  const width = () => Math.max(20, (stream.columns ?? 100) - 1);
+  return {
+    isTTY,
+    line(text) {
+      if (isTTY && bar) write('\r\x1b[2K');
+      write(text.endsWith('\n') ? text : text + '\n');
+      if (isTTY && bar) write(bar);
+    },
+    status(text) {
+      if (!isTTY) return;
+      bar = text.length > width() ? text.slice(0, width()) : text;
+      write('\r\x1b[2K' + bar);
+    },
+    clearStatus() {
+      if (isTTY && bar) write('\r\x1b[2K');
+      bar = '';
+    },
+  };
+}
+
+/** A terminal that records lines in memory (tests) . */
+export function createMemoryTerminal(): Terminal & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    isTTY: false,
+    lines,
+    line: (t) => void lines.push(t),
+    status: () => {},
+    clearStatus: () => {},
+  };
+}

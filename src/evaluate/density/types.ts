@@ -1,0 +1,42 @@
+// The contract every density kind implements: a fitter from training codes to a DensityModel.
+import type { DensityModel } from '../../shared/types.ts';
+
+export interface DensityFitOptions {
+  /** Mixture components (gmm only; the others ignore it). */
+  components: number;
+  /** Seed for anything random in the fit (gmm's k-means++ start). */
+  seed: number;
+}
+
+/**
+ * Fits a density on n codes of dimension dim (row-major, float64, already checked to be finite
+ * and n ≥ 1). scale is the codes' mean per-dimension variance, for floors and jitter.
+ */
+export type DensityFitter = (
+  codes: Float64Array,
+  n: number,
+  dim: number,
+  scale: number,
+  opts: DensityFitOptions,
+) => DensityModel;
+
+/** Mean log-likelihood over n codes, with the checks every kind needs. */
+export function meanOf(
+  dim: number,
+  z: Float32Array,
+  n: number,
+  logPdf: (z: Float64Array, offset: number) => number,
+): number {
+  if (z.length !== n * dim) {
+    throw new Error(`meanLogLikelihood: expected ${n}×${dim} = ${n * dim} values, got ${z.length}`);
+  }
+  if (n === 0) return NaN;
+  const z64 = Float64Array.from(z);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += logPdf(z64, i * dim);
+  return sum / n;
+}
+
+export function checkSampleCount(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`sample: n must be a non-negative integer, got ${n}`);
+}

@@ -1,0 +1,35 @@
+// RUNS: run folder storage and lifecycle — allocation, run.json, latest link, listing, sweeps.
+export { allocateRunDir, allocateNumberedDir, safeRunPath, safeFolderName } from './paths.ts';
+export {
+  createRunRecord,
+  describeError,
+  gitInfo,
+  RUN_JSON,
+  type RunJson,
+  type RunJsonInit,
+  type RunJsonPatch,
+  type RunRecord,
+  type RunStatus,
+  type RunError,
+} from './record.ts';
+export { updateLatest, readLatest, LATEST } from './latest.ts';
+export { listRuns, findCompletedRunByHash, findRunDirs, readRunJson, isStaleRun, type RunListing } from './list.ts';
+export {
+  createOrOpenSweep,
+  claimTrial,
+  releaseTrial,
+  trialState,
+  readSweep,
+  updateSweepStatus,
+  planHash,
+  stableStringify,
+  SWEEP_JSON,
+  type SweepPlan,
+  type SweepPlanTrial,
+  type SweepJson,
+  type SweepTrialEntry,
+  type TrialStatus,
+  type TrialClaim,
+  type OpenedSweep,
+} from './sweep.ts';
+export { isProcessAlive, withLock, type LockOptions } from './lock.ts';

@@ -1,0 +1,136 @@
+// Finding runs again: every run folder below a runs dir, for the index page, `aelab compare` and
+// skipping trials whose resolved spec already completed. Tolerant: half-written or foreign folders
+// are skipped, never fatal.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { RUN_JSON, type RunJson, type RunStatus } from './record.ts';
+import { isProcessAlive } from './lock.ts';
+
+/** Run folders are at most runs/<name>/sweep-NNNN/<trial>; a little slack for hand-made layouts. */
+const MAX_DEPTH = 6;
+
+export interface RunListing {
+  name: string;
+  id: string;
+  status: RunStatus;
+  /** 'running' in run.json, but its process is gone (same host, pid not alive). */
+  stale: boolean;
+  kind: string | null;
+  latent: number | null;
+  test_mse: number | null;
+  /** Folder relative to runsDir, '/'-separated (e.g. 'pca-vs-deep/sweep-0001/kind=pca,latent=2'). */
+  path: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_seconds: number | null;
+  spec_hash: string | null;
+  sweep: { dir: string; trial: string } | null;
+  /** N for a failed attempt moved aside to '<trial>.attempt-N', else null. */
+  attempt: number | null;
+}
+
+/** Every run folder below runsDir (inside sweeps too), sorted by path with numbers in order. */
+export function listRuns(runsDir: string): RunListing[] {
+  const listings: RunListing[] = [];
+  for (const dir of findRunDirs(runsDir)) {
+    const run = readRunJson(dir);
+    if (!run) continue;
+    const resolved = readJsonQuietly(path.join(dir, 'resolved.json'));
+    const metrics = readJsonQuietly(path.join(dir, 'metrics.json'));
+    const model = field(field(resolved, 'spec'), 'model');
+    const attemptMatch = /\.attempt-(\d+)$/.exec(path.basename(dir));
+    listings.push({
+      name: run.name,
+      id: run.id,
+      status: run.status,
+      stale: isStaleRun(run),
+      kind: stringOrNull(field(model, 'kind')),
+      latent: numberOrNull(field(model, 'latent')),
+      test_mse: numberOrNull(field(metrics, 'test_mse')),
+      path: path.relative(runsDir, dir).split(path.sep).join('/'),
+      started_at: stringOrNull(run.started_at),
+      finished_at: stringOrNull(run.finished_at),
+      duration_seconds: numberOrNull(run.duration_seconds),
+      spec_hash: stringOrNull(run.spec_hash) ?? stringOrNull(field(resolved, 'hash')),
+      sweep: run.sweep && typeof run.sweep === 'object' ? run.sweep : null,
+      attempt: attemptMatch ? Number(attemptMatch[1]) : null,
+    });
+  }
+  return listings.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+}
+
+/**
+ * A completed run below dir whose resolved-spec hash is `hash` (run.json's spec_hash, or
+ * resolved.json's hash), the most recently finished one; null when there is none.
+ */
+export function findCompletedRunByHash(dir: string, hash: string): string | null {
+  let best: { dir: string; finished: string } | null = null;
+  for (const runDir of findRunDirs(dir)) {
+    const run = readRunJson(runDir);
+    if (run?.status !== 'completed') continue;
+    const runHash = stringOrNull(run.spec_hash) ?? stringOrNull(field(readJsonQuietly(path.join(runDir, 'resolved.json')), 'hash'));
+    if (runHash !== hash) continue;
+    const finished = stringOrNull(run.finished_at) ?? '';
+    if (!best || finished > best.finished) best = { dir: runDir, finished };
+  }
+  return best?.dir ?? null;
+}
+
+/** run.json of dir if it is readable and looks like one (id, name, known status), else null. */
+export function readRunJson(dir: string): RunJson | null {
+  const data = readJsonQuietly(path.join(dir, RUN_JSON));
+  if (!data || typeof data !== 'object') return null;
+  const run = data as Partial<RunJson>;
+  const statuses: unknown[] = ['running', 'completed', 'failed', 'interrupted'];
+  if (typeof run.id !== 'string' || typeof run.name !== 'string' || !statuses.includes(run.status)) return null;
+  return run as RunJson;
+}
+
+/** Status 'running', but recorded on this host by a process that no longer exists. */
+export function isStaleRun(run: Pick<RunJson, 'status' | 'hostname' | 'pid'>): boolean {
+  return run.status === 'running' && run.hostname === os.hostname() && typeof run.pid === 'number' && !isProcessAlive(run.pid);
+}
+
+/** Folders below root (root included) that hold a run.json; symlinks and hidden entries skipped. */
+export function findRunDirs(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.name === RUN_JSON && e.isFile())) {
+      found.push(dir);
+      return; // a run folder holds no other runs
+    }
+    if (depth >= MAX_DEPTH) return;
+    for (const entry of entries) {
+      if (entry.isDirectory() && !entry.name.startsWith('.')) walk(path.join(dir, entry.name), depth + 1);
+    }
+  };
+  walk(root, 0);
+  return found;
+}
+
+function readJsonQuietly(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,186 @@
+// Charts with text: Vega-Lite specs compiled with vega-lite, drawn to SVG by vega's headless view
+// (renderer 'none', so no canvas is needed) and rasterised by resvg with the bundled DejaVu fonts.
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { EpochRecord, PictureData } from '../shared/types.ts';
+import { FONT_FAMILY, svgToPng } from './raster.ts';
+
+/** Vega's category10: a categorical palette (digits and model kinds are categories, not a scale). */
+export const CATEGORY10 = [
+  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
+  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+];
+
+/** Charts are rasterised at this zoom so their text stays crisp in the report. */
+export const CHART_ZOOM = 2;
+
+export interface ChartImage {
+  svg: string;
+  png: Buffer;
+}
+
+const CONFIG = {
+  font: `${FONT_FAMILY}, sans-serif`,
+  background: 'white',
+  padding: 12,
+  view: { stroke: '#888' },
+  title: { fontSize: 15, anchor: 'start', subtitleColor: '#555', subtitleFontSize: 12 },
+  axis: { labelFontSize: 12, titleFontSize: 13, gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 12, titleFontSize: 13, symbolOpacity: 1 },
+} as const;
+
+// Vega and Vega-Lite warn on console by default; charts run inside a CLI whose output is the user's.
+const quietLogger = vega.logger(vega.Error);
+
+/** Compiles a Vega-Lite spec, draws it to SVG and rasterises it (PNG = CHART_ZOOM × the SVG size). */
+export async function renderVegaLite(spec: TopLevelSpec): Promise<ChartImage> {
+  const compiled = compile(spec, { logger: quietLogger }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
+  try {
+    const svg = await view.toSVG();
+    return { svg, png: svgToPng(svg, CHART_ZOOM) };
+  } finally {
+    view.finalize();
+  }
+}
+
+function isFiniteNumber(v: number | null | undefined): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Log scale only pays off when values span more than a decade (and all are positive). */
+function spansDecade(values: number[]): boolean {
+  if (values.length === 0) return false;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return min > 0 && max / min > 10;
+}
+
+/** Test codes, one translucent dot per image, coloured by digit. Null when no code is finite. */
+export function latentScatterSpec(latent: NonNullable<PictureData['latent']>): TopLevelSpec | null {
+  const n = Math.min(latent.x.length, latent.y.length, latent.labels.length);
+  const values: { x: number; y: number; digit: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = latent.x[i]!;
+    const y = latent.y[i]!;
+    if (Number.isFinite(x) && Number.isFinite(y)) values.push({ x, y, digit: String(latent.labels[i]) });
+  }
+  if (values.length === 0) return null;
+  const digits = [...new Set(values.map((v) => v.digit))].sort((a, b) => Number(a) - Number(b));
+  const crowded = values.length > 2000;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: latent.projected ? 'Test codes on their first two principal axes' : 'Test codes z = f(x)',
+      subtitle: `${values.length} test images, coloured by digit`,
+    },
+    width: 440,
+    height: 380,
+    data: { values },
+    mark: { type: 'circle', size: crowded ? 10 : 16, opacity: crowded ? 0.45 : 0.6 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: latent.xLabel, scale: { zero: false, nice: true } },
+      y: { field: 'y', type: 'quantitative', title: latent.yLabel, scale: { zero: false, nice: true } },
+      color: {
+        field: 'digit',
+        type: 'nominal',
+        // Colours follow the sorted digits, so the classic {1, 5, 6} gets the three most distinct
+        // colours and every run on the same digits colours them alike.
+        scale: { domain: digits, range: digits.map((_, i) => CATEGORY10[i % 10]!) },
+        legend: { title: 'digit', symbolSize: 90 },
+      },
+    },
+    config: CONFIG,
+  } as TopLevelSpec;
+}
+
+/** Train and validation loss per epoch. Null when no epoch has a finite loss. */
+export function lossChartSpec(history: EpochRecord[]): TopLevelSpec | null {
+  const raw: { epoch: number; loss: number; split: string }[] = [];
+  for (const h of history) {
+    if (isFiniteNumber(h.loss)) raw.push({ epoch: h.epoch, loss: h.loss, split: 'train' });
+    if (isFiniteNumber(h.val_loss)) raw.push({ epoch: h.epoch, loss: h.val_loss, split: 'validation' });
+  }
+  const log = spansDecade(raw.map((v) => v.loss));
+  // A log axis cannot show zero; a loss of exactly 0 is dropped rather than breaking the chart.
+  const values = log ? raw.filter((v) => v.loss > 0) : raw;
+  if (values.length === 0) return null;
+  const splits = ['train', 'validation'].filter((s) => values.some((v) => v.split === s));
+  const epochs = new Set(values.map((v) => v.epoch)).size;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Loss per epoch', subtitle: log ? 'mean squared error, log scale' : 'mean squared error' },
+    width: 440,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: epochs <= 40, strokeWidth: 2 },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { zero: false } },
+      y: { field: 'loss', type: 'quantitative', title: 'loss', scale: log ? { type: 'log', nice: false, padding: 10 } : { zero: false } },
+      color: {
+        field: 'split',
+        type: 'nominal',
+        scale: { domain: splits, range: splits.map((s) => (s === 'train' ? CATEGORY10[0]! : CATEGORY10[1]!)) },
+        legend: { title: null },
+      },
+    },
+    config: CONFIG,
+  } as TopLevelSpec;
+}
+
+export interface ComparisonPoint {
+  kind: string;
+  latent: number;
+  test_mse: number;
+}
+
+const KIND_ORDER = ['pca', 'linear', 'deep'];
+
+/**
+ * Test MSE against latent size, one line per model kind through the best (lowest) MSE at each size,
+ * and a dot for every run. Null when no point is usable.
+ */
+export function comparisonChartSpec(points: ComparisonPoint[]): TopLevelSpec | null {
+  const usable = points.filter((p) => isFiniteNumber(p.latent) && p.latent > 0 && isFiniteNumber(p.test_mse) && p.test_mse > 0);
+  if (usable.length === 0) return null;
+  const best = new Map<string, ComparisonPoint>();
+  for (const p of usable) {
+    const key = `${p.kind}\u0000${p.latent}`;
+    const seen = best.get(key);
+    if (!seen || p.test_mse < seen.test_mse) best.set(key, p);
+  }
+  const kinds = [...new Set(usable.map((p) => p.kind))].sort((a, b) => {
+    const ia = KIND_ORDER.indexOf(a);
+    const ib = KIND_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+  });
+  const latents = [...new Set(usable.map((p) => p.latent))].sort((a, b) => a - b);
+  const allPowersOfTwo = latents.every((l) => Number.isInteger(Math.log2(l)));
+  const log = spansDecade(usable.map((p) => p.test_mse));
+  const color = {
+    field: 'kind',
+    type: 'nominal',
+    scale: { domain: kinds, range: kinds.map((_, i) => CATEGORY10[i % 10]!) },
+    legend: { title: 'model kind' },
+  };
+  const x = {
+    field: 'latent',
+    type: 'quantitative',
+    title: 'latent size',
+    // Latent sizes of a sweep are usually 2, 4, 8, …: a base-2 log axis spaces them evenly.
+    scale: allPowersOfTwo && latents.length > 1 ? { type: 'log', base: 2 } : { zero: false },
+    axis: { values: latents, format: 'd' },
+  };
+  const y = { field: 'test_mse', type: 'quantitative', title: 'test MSE', scale: log ? { type: 'log', nice: false, padding: 10 } : { zero: false } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Test MSE against latent size', subtitle: 'one line per model kind (best run at each size)' },
+    width: 440,
+    height: 300,
+    layer: [
+      { data: { values: [...best.values()] }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
+      { data: { values: usable }, mark: { type: 'point', filled: true, size: 50, opacity: 0.9 }, encoding: { x, y, color } },
+    ],
+    config: CONFIG,
+  } as TopLevelSpec;
+}

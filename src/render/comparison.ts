@@ -1,0 +1,153 @@
+// compare.html: runs side by side — a table of the parameters that differ and the metrics, the
+// test-MSE-against-latent-size chart, and each run's reconstructions and samples.
+import { CHART_ZOOM, comparisonChartSpec, renderVegaLite, type ComparisonPoint } from './charts.ts';
+import { escapeHtml, relativeHref } from './escape.ts';
+import { formatMetric, metricLabel } from './format.ts';
+import { htmlPage, pngDataUri, statusBadge } from './page.ts';
+import type { RenderedFile } from './pictures.ts';
+
+export interface ComparisonRun {
+  /** Run id (or any unique key); `best.runId` refers to it. */
+  id: string;
+  /** Readable name shown in the table and above the pictures, e.g. 'kind=pca,latent=8'. */
+  label: string;
+  status?: string | null;
+  kind: string | null;
+  latent: number | null;
+  /** Dotted parameter key → value; the table shows the keys in ComparisonInput.parameterKeys. */
+  parameters: Record<string, unknown>;
+  /** Metric name → value; the table shows the keys in ComparisonInput.metricKeys. */
+  metrics: Record<string, unknown>;
+  /** Paths relative to compare.html, as on disk (not URL-encoded); null or absent when there is none. */
+  reportPath?: string | null;
+  reconstructionsPath?: string | null;
+  samplesPath?: string | null;
+}
+
+export interface ComparisonInput {
+  title?: string;
+  /** The parameters that differ between the runs, in column order. */
+  parameterKeys: string[];
+  /** Metric columns, e.g. test_mse, val_mse, params, train_seconds, density_log_likelihood_test. */
+  metricKeys: string[];
+  /** Runs in display order (the caller sorts). */
+  runs: ComparisonRun[];
+  /** The run the caller ranks best, marked in the table. */
+  best?: { runId: string; metric: string } | null;
+  /** Points of the MSE-vs-latent chart; when absent, taken from each run's kind, latent and metrics.test_mse. */
+  chart?: ComparisonPoint[];
+}
+
+/** File names of the chart written beside compare.html (the PNG is also embedded in the page). */
+export const COMPARISON_CHART_PNG = 'compare-mse-latent.png';
+export const COMPARISON_CHART_SVG = 'compare-mse-latent.svg';
+
+/** Table headers stay narrow; the full metric name is the header's tooltip. */
+const SHORT_METRIC_LABELS: Record<string, string> = {
+  test_mse: 'test MSE',
+  val_mse: 'val MSE',
+  train_mse: 'train MSE',
+  params: 'params',
+  train_seconds: 'train time',
+  density_log_likelihood_test: 'test log-lik.',
+  density_log_likelihood_train: 'train log-lik.',
+};
+
+function chartPoints(input: ComparisonInput): ComparisonPoint[] {
+  if (input.chart) return input.chart;
+  const points: ComparisonPoint[] = [];
+  for (const run of input.runs) {
+    const mse = run.metrics['test_mse'];
+    if (run.kind !== null && run.latent !== null && typeof mse === 'number') points.push({ kind: run.kind, latent: run.latent, test_mse: mse });
+  }
+  return points;
+}
+
+function parameterValue(value: unknown): string {
+  if (value === undefined) return '—';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+function table(input: ComparisonInput): string {
+  const bestId = input.best?.runId ?? null;
+  const head =
+    '<th></th><th>run</th><th>status</th>' +
+    input.parameterKeys.map((k) => `<th class="mono">${escapeHtml(k)}</th>`).join('') +
+    input.metricKeys
+      .map((k) => `<th class="num" title="${escapeHtml(`${metricLabel(k)} (${k})`)}">${escapeHtml(SHORT_METRIC_LABELS[k] ?? metricLabel(k))}</th>`)
+      .join('');
+  const rows = input.runs.map((run) => {
+    const isBest = run.id === bestId;
+    const href = relativeHref(run.reportPath);
+    const label = href ? `<a href="${escapeHtml(href)}">${escapeHtml(run.label)}</a>` : escapeHtml(run.label);
+    const cells =
+      `<td>${isBest ? '<span title="best run" aria-label="best run">★</span>' : ''}</td>` +
+      `<td>${label}</td><td>${statusBadge(run.status ?? 'completed')}</td>` +
+      input.parameterKeys.map((k) => `<td class="mono">${escapeHtml(parameterValue(run.parameters[k]))}</td>`).join('') +
+      input.metricKeys.map((k) => `<td class="num">${escapeHtml(formatMetric(k, run.metrics[k]))}</td>`).join('');
+    return `<tr class="run${isBest ? ' best' : ''}">${cells}</tr>`;
+  });
+  return `<div class="table-wrap"><table class="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+function pictureCards(runs: ComparisonRun[], pick: (r: ComparisonRun) => string | null | undefined, fileName: string): string {
+  const cards = runs.map((run) => {
+    const href = relativeHref(pick(run));
+    const body = href
+      ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(`${fileName} of ${run.label}`)}" loading="lazy">`
+      : `<p class="muted">This run has no ${escapeHtml(fileName)}.</p>`;
+    return `<div class="card"><h3>${escapeHtml(run.label)}</h3>${body}</div>`;
+  });
+  return `<div class="cards">${cards.join('')}</div>`;
+}
+
+/**
+ * compare.html plus the chart files to write beside it (compare-mse-latent.png and .svg; none when
+ * no run has a latent size and a test MSE). The chart PNG is embedded in the page; the runs'
+ * reconstructions.png and samples.png are referenced by their relative paths.
+ */
+export async function renderComparison(input: ComparisonInput): Promise<{ html: string; files: RenderedFile[] }> {
+  const title = input.title ?? 'aelab comparison';
+  const files: RenderedFile[] = [];
+  const spec = comparisonChartSpec(chartPoints(input));
+  let chartHtml: string;
+  if (spec) {
+    const chart = await renderVegaLite(spec);
+    files.push({ name: COMPARISON_CHART_PNG, data: chart.png }, { name: COMPARISON_CHART_SVG, data: chart.svg });
+    const width = chart.png.readUInt32BE(16);
+    const height = chart.png.readUInt32BE(20);
+    chartHtml =
+      `<figure><img class="chart" src="${pngDataUri(chart.png)}" width="${Math.round(width / CHART_ZOOM)}" height="${Math.round(height / CHART_ZOOM)}" alt="test MSE against latent size">` +
+      `<figcaption>Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size. ` +
+      `Also written as <a href="${COMPARISON_CHART_PNG}">PNG</a> and <a href="${COMPARISON_CHART_SVG}">SVG</a>.</figcaption></figure>`;
+  } else {
+    chartHtml = '<p class="muted">No chart: no run has both a latent size and a test MSE.</p>';
+  }
+
+  const best = input.best ? input.runs.find((r) => r.id === input.best!.runId) : undefined;
+  const body: string[] = [];
+  body.push(`<h1>${escapeHtml(title)}</h1>`);
+  body.push(
+    `<p class="muted">${input.runs.length} run${input.runs.length === 1 ? '' : 's'}.` +
+      (best && input.best
+        ? ` Best by ${escapeHtml(metricLabel(input.best.metric))}: <strong>${escapeHtml(best.label)}</strong> (${escapeHtml(formatMetric(input.best.metric, best.metrics[input.best.metric]))}), marked ★.`
+        : '') +
+      '</p>',
+  );
+  body.push('<h2>Runs</h2>');
+  body.push(input.parameterKeys.length > 0 ? '' : '<p class="muted">The runs share every parameter.</p>');
+  body.push(table(input));
+  body.push('<h2>Test MSE against latent size</h2>');
+  body.push(chartHtml);
+  body.push('<h2>Reconstructions</h2>');
+  body.push(
+    '<p>Every run on the same data reconstructs the same test digits. In each pair of rows, top: the test images; bottom: that run’s reconstructions.</p>',
+  );
+  body.push(pictureCards(input.runs, (r) => r.reconstructionsPath, 'reconstructions.png'));
+  body.push('<h2>Samples</h2>');
+  body.push('<p>Decoded samples from each run’s density model fitted on its training codes.</p>');
+  body.push(pictureCards(input.runs, (r) => r.samplesPath, 'samples.png'));
+  body.push('<footer>Written by <code>aelab compare</code>.</footer>');
+  return { html: htmlPage({ title, body: body.join('\n') }), files };
+}

@@ -1,0 +1,152 @@
+// Opens the HTML pages in headless Chromium: every image must load, nothing may log an error,
+// and the report must not request anything outside itself.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderComparison, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../../src/render/index.ts';
+import { history, pictureData } from './fixtures.ts';
+import { reportInput, resolvedSpec } from './report-fixture.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+const HOSTILE = `<script>alert(1)</script><img src=x onerror="alert(2)">`;
+
+interface PageVisit {
+  images: { src: string; naturalWidth: number }[];
+  consoleErrors: string[];
+  requests: string[];
+  dialogs: string[];
+  title: string;
+}
+
+describe.skipIf(!hasChromium)(`HTML pages in headless Chromium${hasChromium ? '' : ' (skipped: /usr/bin/chromium is not installed; CI installs it with apt)'}`, () => {
+  let browser: Browser;
+  let root: string;
+
+  async function visit(file: string): Promise<PageVisit> {
+    const page: Page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    const requests: string[] = [];
+    const dialogs: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('data:')) requests.push(r.url());
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    try {
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      // Lazy images below the fold load only when scrolled to; bring each into view first.
+      await page.$$eval('img', (imgs) => imgs.forEach((img) => img.setAttribute('loading', 'eager')));
+      await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+      const images = await page.$$eval('img', (imgs) => imgs.map((img) => ({ src: img.src.slice(0, 60), naturalWidth: img.naturalWidth })));
+      return { images, consoleErrors, requests, dialogs, title: await page.title() };
+    } finally {
+      await page.close();
+    }
+  }
+
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-render-browser-'));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    // Two runs with every picture, a runs index and a comparison referencing their PNGs.
+    for (const [name, data] of [['deep', pictureData(28, 28)], ['pca', pictureData(8, 12)]] as const) {
+      const dir = path.join(root, name, '0001');
+      fs.mkdirSync(dir, { recursive: true });
+      const files = await renderRunPictures(data, name === 'deep' ? history(5) : null);
+      for (const f of files) fs.writeFileSync(path.join(dir, f.name), f.data);
+      const input = reportInput(dir, files.filter((f) => f.name.endsWith('.png')).map((f) => f.name));
+      const html = renderRunReport({
+        ...input,
+        run: { ...input.run, name: `${name} ${HOSTILE}` },
+        resolved: { ...resolvedSpec(), description: HOSTILE },
+        notes: pictureNotes(data),
+      });
+      fs.writeFileSync(path.join(dir, 'report.html'), html);
+    }
+    fs.writeFileSync(
+      path.join(root, 'index.html'),
+      renderRunsIndex(
+        ['deep', 'pca'].map((name, i) => ({
+          name: `${name} ${HOSTILE}`,
+          id: '0001',
+          status: i === 0 ? 'completed' : 'failed',
+          kind: name,
+          latent: 2,
+          test_mse: 0.03,
+          started_at: `2025-11-2${i}T10:00:00Z`,
+          link: `${name}/0001/report.html`,
+        })),
+      ),
+    );
+    const compareDir = path.join(root, 'compare');
+    fs.mkdirSync(compareDir);
+    const { html, files } = await renderComparison({
+      parameterKeys: ['model.kind'],
+      metricKeys: ['test_mse'],
+      runs: ['deep', 'pca'].map((name) => ({
+        id: name,
+        label: `${name} ${HOSTILE}`,
+        kind: name,
+        latent: 2,
+        parameters: { 'model.kind': name },
+        metrics: { test_mse: name === 'deep' ? 0.02 : 0.05 },
+        reportPath: `../${name}/0001/report.html`,
+        reconstructionsPath: `../${name}/0001/reconstructions.png`,
+        samplesPath: `../${name}/0001/samples.png`,
+      })),
+      best: { runId: 'deep', metric: 'test_mse' },
+    });
+    for (const f of files) fs.writeFileSync(path.join(compareDir, f.name), f.data);
+    fs.writeFileSync(path.join(compareDir, 'compare.html'), html);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('report.html: every picture loads from its data: URI, no console errors, no requests, no script runs', async () => {
+    // pca has no training history, so no loss chart.
+    for (const [name, pictures] of [['deep', 6], ['pca', 5]] as const) {
+      const file = path.join(root, name, '0001', 'report.html');
+      const v = await visit(file);
+      expect(v.images.length).toBe(pictures);
+      for (const img of v.images) {
+        expect(img.src.startsWith('data:image/png;base64,')).toBe(true);
+        expect(img.naturalWidth).toBeGreaterThan(0);
+      }
+      expect(v.consoleErrors).toEqual([]);
+      expect(v.requests).toEqual([pathToFileURL(file).href]);
+      expect(v.dialogs).toEqual([]);
+      expect(v.title).toContain(`${name} ${HOSTILE}`);
+    }
+  });
+
+  it('runs/index.html renders the hostile names as text', async () => {
+    const v = await visit(path.join(root, 'index.html'));
+    expect(v.consoleErrors).toEqual([]);
+    expect(v.dialogs).toEqual([]);
+    expect(v.images).toEqual([]);
+  });
+
+  it('compare.html: the embedded chart and every run’s reconstructions and samples load', async () => {
+    const v = await visit(path.join(root, 'compare', 'compare.html'));
+    expect(v.images.length).toBe(1 + 2 + 2);
+    for (const img of v.images) expect(img.naturalWidth).toBeGreaterThan(0);
+    expect(v.consoleErrors).toEqual([]);
+    expect(v.dialogs).toEqual([]);
+  });
+});

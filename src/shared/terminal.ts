@@ -12,8 +12,9 @@ export interface Terminal {
   clearStatus(): void;
 }
 
-export function createTerminal(stream: NodeJS.WriteStream = process.stderr): Terminal {
-  const isTTY = Boolean(stream.isTTY) && process.env.CI !== 'true';
+export function createTerminal(stream: NodeJS.WriteStream = process.stderr, opts: { allowStatus?: boolean } = {}): Terminal {
+  // Sweep workers share their parent's terminal: only one process may own the status line.
+  const isTTY = Boolean(stream.isTTY) && process.env.CI !== 'true' && opts.allowStatus !== false;
   let bar = '';
   const write = (s: string) => {
     stream.write(s);
@@ -38,7 +39,7 @@ export function createTerminal(stream: NodeJS.WriteStream = process.stderr): Ter
   };
 }
 
-/** A terminal that records lines in memory (tests) . */
+/** A terminal that records lines in memory (tests). */
 export function createMemoryTerminal(): Terminal & { lines: string[] } {
   const lines: string[] = [];
   return {

@@ -1,0 +1,49 @@
+// `aelab compare`: runs side by side — a table on stdout and compare.html with charts and pictures.
+import path from 'node:path';
+
+import { compareRuns, type CompareFormat } from '../pipeline.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import type { Command } from './command.ts';
+
+const usage = 'aelab compare <run folders|sweep folder|globs…> [--format table|md|csv|json] [--sort METRIC] [--out DIR]';
+const FORMATS: CompareFormat[] = ['table', 'md', 'csv', 'json'];
+
+export const compareCommand: Command = {
+  usage,
+  help: `usage: ${usage}
+
+Puts runs side by side: the spec parameters that differ, then test_mse, val_mse, params,
+train_seconds and density_log_likelihood_test; the best run (lowest test MSE) is marked.
+Arguments are run folders, sweep folders (all their trials) or globs such as 'runs/*/0*'.
+Also writes compare.html: the table, test MSE against latent size (one line per model kind) and
+each run's reconstructions and samples side by side.
+
+options:
+  --format F     table (default), md, csv or json
+  --sort METRIC  sort by a metric or a differing parameter (default test_mse)
+  --out DIR      where compare.html goes (default: the sweep folder when comparing one sweep,
+                 otherwise a new runs/.compare/NNNN/)
+  --runs-dir DIR the runs folder (default ./runs), for the default --out
+  -h, --help     show this help`,
+
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { format: { type: 'string' }, sort: { type: 'string' }, out: { type: 'string' }, 'runs-dir': { type: 'string' } },
+      { min: 1, name: 'run folder' },
+    );
+    const format = (values.format ?? 'table') as CompareFormat;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format ${format}: choose one of ${FORMATS.join(', ')}`);
+    const result = await compareRuns(positionals, {
+      format,
+      sort: values.sort,
+      outDir: values.out,
+      runsDir: path.resolve(values['runs-dir'] ?? 'runs'),
+      cwd: process.cwd(),
+    });
+    for (const s of result.skipped) ctx.err(`aelab: skipped ${s.path}: ${s.reason}`);
+    ctx.stdout.write(result.text.endsWith('\n') ? result.text : result.text + '\n');
+    ctx.err(`aelab: wrote ${result.htmlPath}`);
+    return 0;
+  },
+};

@@ -1,0 +1,132 @@
+// `aelab run`: specs (or sweep specs) → versioned run folders. Prints each run folder on stdout,
+// the last one as the last line, so scripts can `dir=$(aelab run spec.yaml | tail -n 1)`.
+import path from 'node:path';
+
+import {
+  loadSpecForRun,
+  prepareBackend,
+  runSingle,
+  runSweep,
+  type BackendName,
+  type RunOutcome,
+} from '../pipeline.ts';
+import { parseShard } from '../plan/index.ts';
+import { InterruptedError } from '../shared/errors.ts';
+import { createTerminal } from '../shared/terminal.ts';
+import { parseSetArgs } from '../spec/index.ts';
+import { parseCommandArgs, UsageError } from './args.ts';
+import type { Command } from './command.ts';
+import { expandFileArgs } from './files.ts';
+
+const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n] [--fail-fast]';
+const BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export const runCommand: Command = {
+  usage,
+  help: `usage: ${usage}
+
+Trains each spec and writes a versioned run folder runs/<name>/NNNN/ with run.json, spec.yaml,
+resolved.json, metrics.json, history.csv, log.jsonl, model/, the pictures and report.html.
+A spec with a sweep: block runs every trial into runs/<name>/sweep-NNNN/<trial>/; running it
+again resumes it: completed trials are skipped, failed or interrupted ones run again.
+Each run folder is printed on stdout (for a sweep, the sweep folder last).
+
+options:
+  --set key=value    override a key (dotted key, YAML value; repeatable), recorded in the run
+  --runs-dir DIR     where runs go (default: ./runs)
+  --backend NAME     tensorflow (tfjs-node), wasm or cpu (default: the fastest that loads)
+  --jobs N           run sweep trials in N worker processes (default 1)
+  --shard i/n        run only the i-th of n slices of a sweep (i counts from 0), e.g.
+                     --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+  --fail-fast        stop a sweep at the first failed trial (default: keep going, list failures)
+  --reclaim          take over sweep trials marked running on another machine (it is gone)
+  -h, --help         show this help
+
+Ctrl-C stops after the current batch and marks the run interrupted (press again to quit now).
+
+exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad command line,
+130 interrupted`,
+
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        set: { type: 'string', multiple: true },
+        'runs-dir': { type: 'string' },
+        backend: { type: 'string' },
+        jobs: { type: 'string' },
+        shard: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
+        reclaim: { type: 'boolean' },
+      },
+      { min: 1, name: 'spec file' },
+    );
+    const backend = values.backend as BackendName | undefined;
+    if (backend !== undefined && !BACKENDS.includes(backend)) {
+      throw new UsageError(`--backend ${backend}: choose one of ${BACKENDS.join(', ')}`);
+    }
+    const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: must be a whole number ≥ 1`);
+    const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+    const overrides = parseSetArgs(values.set ?? []);
+    const runsDir = path.resolve(values['runs-dir'] ?? 'runs');
+    const terminal = createTerminal(process.stderr);
+
+    // Every spec is checked before anything trains: a typo in the third file should not surface
+    // after the first two have run for an hour.
+    const specs = expandFileArgs(positionals).map((file) => loadSpecForRun(file, overrides, terminal));
+    if (shard && !specs.some((s) => s.spec.sweep)) throw new UsageError('--shard applies to sweep specs only');
+
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (controller.signal.aborted) {
+        terminal.line(`aelab: ${signal} again — quitting now`);
+        process.exit(130);
+      }
+      terminal.clearStatus();
+      terminal.line(`aelab: ${signal} — stopping after the current batch (press Ctrl-C again to quit now)`);
+      controller.abort(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    const outcomes: RunOutcome[] = [];
+    try {
+      const backendInfo = await prepareBackend(backend, terminal);
+      const common = { runsDir, overrides, backend, terminal, command: ['aelab', ...process.argv.slice(2)], signal: controller.signal, backendInfo };
+      for (const loaded of specs) {
+        if (controller.signal.aborted) break;
+        if (loaded.spec.sweep) {
+          const sweep = await runSweep(loaded, { ...common, jobs, shard, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
+          for (const o of sweep.outcomes) ctx.out(o.dir);
+          outcomes.push(...sweep.outcomes);
+          const failed = sweep.outcomes.filter((o) => o.status === 'failed');
+          const completed = sweep.outcomes.filter((o) => o.status === 'completed').length;
+          terminal.line(
+            `aelab: sweep ${sweep.dir}: ${completed} completed, ${failed.length} failed, ${sweep.skipped.length} skipped` +
+              (failed.length > 0 ? `\n  failed: ${failed.map((o) => `${o.trial} (${o.error ?? 'see its run.json'})`).join('\n  failed: ')}` : ''),
+          );
+          ctx.out(sweep.dir);
+        } else {
+          const outcome = await runSingle(loaded, common);
+          outcomes.push(outcome);
+          if (outcome.status === 'failed') terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
+          ctx.out(outcome.dir);
+        }
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+
+    if (controller.signal.aborted) throw new InterruptedError(String(controller.signal.reason));
+    const completed = outcomes.filter((o) => o.status === 'completed');
+    if (completed.length > 0) {
+      terminal.line(
+        `aelab: done — ${completed.length} run${completed.length === 1 ? '' : 's'} completed. ` +
+          `Open ${path.join(completed.at(-1)!.dir, 'report.html')} or ${path.join(runsDir, 'index.html')} for all runs.`,
+      );
+    }
+    return outcomes.every((o) => o.status === 'completed') ? 0 : 1;
+  },
+};

@@ -1,0 +1,580 @@
+// The only composer: spec → plan → data → model → train → evaluate → render → runs.
+// Every stage is imported through its index; this file decides the order and where files go.
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { loadSpec, type LoadedSpec } from './spec/index.ts';
+import { loadDataset } from './data/index.ts';
+import { buildModel, selectBackend } from './model/index.ts';
+import { trainModel } from './train/index.ts';
+import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from './evaluate/index.ts';
+import { renderComparison, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from './render/index.ts';
+import { buildComparison, formatComparison, loadComparedRun, resolveCompareInputs } from './compare/index.ts';
+import { expandSweep, shardTrials } from './plan/index.ts';
+import {
+  allocateNumberedDir,
+  allocateRunDir,
+  claimTrial,
+  createOrOpenSweep,
+  createRunRecord,
+  releaseTrial,
+  updateSweepStatus,
+  gitInfo,
+  listRuns,
+  safeRunPath,
+  updateLatest,
+  type RunRecord,
+} from './runs/index.ts';
+import { InterruptedError, UserError, errorMessage, isUserError } from './shared/errors.ts';
+import { writeFileAtomic, writeJsonAtomic } from './shared/fs.ts';
+import { createFileLogger, type Logger } from './shared/log.ts';
+import { deriveSeed } from './shared/random.ts';
+import { createTerminal, type Terminal } from './shared/terminal.ts';
+import type { BackendInfo, Dataset, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from './shared/types.ts';
+import { isTrainable } from './shared/types.ts';
+import { aelabVersion, projectRoot } from './shared/version.ts';
+
+export type BackendName = BackendInfo['name'];
+
+export interface RunOptions {
+  /** Root of all runs (default ./runs). Nothing is written outside it. */
+  runsDir: string;
+  /** Dotted key → value, from `--set`. */
+  overrides: Record<string, unknown>;
+  backend?: BackendName;
+  terminal: Terminal;
+  /** The command line, recorded in run.json. */
+  command: string[];
+  /** Aborted on SIGINT/SIGTERM; the run is then marked interrupted. */
+  signal: AbortSignal;
+}
+
+export interface RunOutcome {
+  dir: string;
+  status: 'completed' | 'failed' | 'interrupted';
+  error?: string;
+}
+
+/** Selects the numeric backend once per process and tells the user which one runs. */
+export async function prepareBackend(preference: BackendName | undefined, terminal: Terminal): Promise<BackendInfo> {
+  const info = await selectBackend(preference);
+  terminal.line(`aelab: backend ${info.name}${info.fast_matmul ? ' (fast matmul)' : ''} — ${info.reason}`);
+  return info;
+}
+
+/**
+ * Runs one resolved spec into a fresh run folder below `parentDir`. Data is loaded before the
+ * folder is made, so a spec whose data cannot be read is refused without leaving an empty run.
+ */
+export async function runSingle(
+  loaded: LoadedSpec,
+  opts: RunOptions & { parentDir?: string; runDir?: string; backendInfo: BackendInfo; sweep?: { dir: string; trial: string } },
+): Promise<RunOutcome> {
+  const { spec } = loaded;
+  throwIfAborted(opts.signal);
+  const data = loadDatasetCached(spec, loaded.dir);
+
+  let dir: string;
+  let id: string;
+  if (opts.runDir) {
+    dir = opts.runDir;
+    id = path.basename(dir);
+  } else {
+    const parent = opts.parentDir ?? safeRunPath(opts.runsDir, spec.name);
+    ({ id, dir } = allocateRunDir(parent));
+  }
+  const logger = createFileLogger(path.join(dir, 'log.jsonl'), { run: `${spec.name}/${id}` });
+  writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
+  writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
+
+  const record = createRunRecord(dir, {
+    id,
+    name: spec.name,
+    status: 'running',
+    started_at: new Date().toISOString(),
+    command: opts.command,
+    spec_file: path.resolve(loaded.file),
+    spec_hash: loaded.hash,
+    overrides: loaded.overrides,
+    backend: opts.backendInfo,
+    versions: { node: process.version, tfjs: opts.backendInfo.tfjs_version, aelab: aelabVersion() },
+    git: gitInfo(projectRoot) ?? undefined,
+    cpus: os.cpus().length,
+    pid: process.pid,
+    hostname: os.hostname(),
+    ...(opts.sweep ? { sweep: opts.sweep } : {}),
+  });
+  logger.info({ event: 'start', spec_file: loaded.file, hash: loaded.hash, backend: opts.backendInfo.name }, 'run started');
+  for (const w of loaded.warnings) logger.warn({ event: 'spec-warning', path: w.path }, w.message);
+  const label = opts.sweep ? `${spec.name}/${opts.sweep.trial}` : `${spec.name}/${id}`;
+  opts.terminal.line(`aelab: run ${label} → ${dir}`);
+
+  try {
+    await executeRun(spec, data, dir, record, logger, opts, label);
+    record.complete();
+    logger.info({ event: 'completed', seconds: record.data.duration_seconds }, 'run completed');
+    if (!opts.sweep) updateLatest(path.dirname(dir), id);
+    opts.terminal.line(`aelab: ${label} completed in ${formatSeconds(record.data.duration_seconds ?? 0)}`);
+    return { dir, status: 'completed' };
+  } catch (err) {
+    if (err instanceof InterruptedError) {
+      record.interrupt(err.message.replace('interrupted by ', ''));
+      logger.warn({ event: 'interrupted' }, err.message);
+      opts.terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}`);
+      return { dir, status: 'interrupted', error: err.message };
+    }
+    record.fail(err);
+    logger.error({ event: 'failed', err: errorMessage(err), stack: isUserError(err) ? undefined : (err as Error)?.stack }, 'run failed');
+    return { dir, status: 'failed', error: errorMessage(err) };
+  } finally {
+    logger.flush?.();
+    refreshRunsIndex(opts.runsDir);
+  }
+}
+
+async function executeRun(
+  spec: ResolvedSpec,
+  data: Dataset,
+  dir: string,
+  record: RunRecord,
+  logger: Logger,
+  opts: RunOptions & { backendInfo: BackendInfo; sweep?: { dir: string; trial: string } },
+  label: string,
+): Promise<void> {
+  logger.info({ event: 'data', ...data.counts, origin: data.origin }, 'data loaded');
+  record.update({ stage: 'model' });
+  const fitStart = performance.now();
+  const model = await buildModel(spec.model, {
+    inputDim: data.dim,
+    seed: spec.seed,
+    train: { images: data.train.images, count: data.train.count },
+  });
+  try {
+    let training: TrainingResult | null = null;
+    if (isTrainable(model)) {
+      throwIfAborted(opts.signal);
+      record.update({ stage: 'train' });
+      training = await trainModel(model, data, spec.train, {
+        seed: spec.seed,
+        terminal: prefixedTerminal(opts.terminal, opts.sweep ? label : ''),
+        logger,
+        signal: opts.signal,
+      });
+      writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(training.history));
+    }
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    throwIfAborted(opts.signal);
+    await model.save(path.join(dir, 'model'));
+
+    record.update({ stage: 'evaluate' });
+    const recon = computeReconstructionMetrics(model, data);
+    const trainCodes = encodeSplit(model, data.train);
+    const testCodes = encodeSplit(model, data.test);
+    const density = fitDensity(spec.density.kind, trainCodes, data.train.count, model.latent, {
+      components: spec.density.components,
+      seed: deriveSeed(spec.seed, 'density'),
+    });
+    writeJsonAtomic(path.join(dir, 'density.json'), density.toJSON());
+    const metrics: Metrics = {
+      n_train: data.counts.n_train,
+      n_val: data.counts.n_val,
+      n_test: data.counts.n_test,
+      ...recon,
+      params: model.paramCount(),
+      epochs: training?.epochs ?? 0,
+      best_epoch: training?.best_epoch ?? null,
+      stopped_early: training?.stopped_early ?? false,
+      train_seconds: training?.train_seconds ?? fitSeconds,
+      samples_per_second: training?.samples_per_second ?? null,
+      ...model.summary(),
+      density_kind: spec.density.kind,
+      density_log_likelihood_train: density.meanLogLikelihood(trainCodes, data.train.count),
+      density_log_likelihood_test: density.meanLogLikelihood(testCodes, data.test.count),
+      counts_by_digit: { train: data.counts.train_by_digit, val: data.counts.val_by_digit, test: data.counts.test_by_digit },
+      backend: opts.backendInfo.name,
+    };
+    writeJsonAtomic(path.join(dir, 'metrics.json'), metrics);
+    logger.info({ event: 'metrics', ...metrics }, 'metrics written');
+    opts.terminal.line(
+      `aelab: ${label} test MSE ${metrics.test_mse.toFixed(5)}` +
+        (metrics.val_mse !== null ? `, val MSE ${metrics.val_mse.toFixed(5)}` : '') +
+        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}`,
+    );
+
+    throwIfAborted(opts.signal);
+    record.update({ stage: 'render' });
+    const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
+    const files = await renderRunPictures(pictures, training?.history ?? null);
+    for (const f of files) writeFileAtomic(path.join(dir, f.name), f.data);
+    const html = renderRunReport({
+      dir,
+      run: { ...record.data, status: 'completed' },
+      metrics,
+      specYaml: fs.readFileSync(path.join(dir, 'spec.yaml'), 'utf8'),
+      resolved: spec,
+      pictures: files.filter((f) => f.name.endsWith('.png')).map((f) => f.name),
+      notes: pictureNotes(pictures),
+    });
+    writeFileAtomic(path.join(dir, 'report.html'), html);
+    record.update({ stage: 'done' });
+  } finally {
+    model.dispose();
+  }
+}
+
+// One dataset per process and data spec: sweeps over model keys reuse the loaded images.
+const datasetCache = new Map<string, Dataset>();
+function loadDatasetCached(spec: ResolvedSpec, baseDir: string): Dataset {
+  const key = JSON.stringify([path.resolve(baseDir), spec.data]);
+  let data = datasetCache.get(key);
+  if (!data) {
+    datasetCache.clear(); // keep at most one dataset in memory
+    data = loadDataset(spec.data, { baseDir });
+    datasetCache.set(key, data);
+  }
+  return data;
+}
+
+/** Rewrites runs/index.html from what is on disk; a failure here must never fail a run. */
+export function refreshRunsIndex(runsDir: string): void {
+  try {
+    const rows = listRuns(runsDir);
+    writeFileAtomic(path.join(runsDir, 'index.html'), renderRunsIndex(rows));
+  } catch (err) {
+    process.emitWarning(`could not refresh ${path.join(runsDir, 'index.html')}: ${errorMessage(err)}`);
+  }
+}
+
+export function historyCsv(history: EpochRecord[]): string {
+  const lines = ['epoch,loss,val_loss,seconds'];
+  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  return lines.join('\n') + '\n';
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'SIGINT'));
+}
+
+function prefixedTerminal(t: Terminal, prefix: string): Terminal {
+  if (!prefix) return t;
+  return { ...t, isTTY: t.isTTY, line: (s) => t.line(`[${prefix}] ${s}`), status: (s) => t.status(`[${prefix}] ${s}`) };
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+/** Loads a spec for running: the CLI's overrides applied, warnings shown once. */
+export function loadSpecForRun(file: string, overrides: Record<string, unknown>, terminal: Terminal): LoadedSpec {
+  const loaded = loadSpec(file, { overrides });
+  for (const w of loaded.warnings) terminal.line(`aelab: warning: ${[w.file, w.path, w.message].filter(Boolean).join('  ')}`);
+  return loaded;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps: plan → validate every trial → open (or resume) the sweep folder → run my shard's trials,
+// in this process (--jobs 1) or in worker processes, each trial claimed exclusively.
+
+export interface SweepOptions extends RunOptions {
+  jobs: number;
+  shard?: { index: number; count: number };
+  failFast: boolean;
+  /** Take over trials marked running on another host (their machines are known to be gone). */
+  reclaimForeign: boolean;
+  backendInfo: BackendInfo;
+}
+
+export interface SweepOutcome {
+  dir: string;
+  outcomes: (RunOutcome & { trial: string })[];
+  skipped: { trial: string; reason: string }[];
+}
+
+interface PlannedTrial {
+  name: string;
+  overrides: Record<string, unknown>;
+  hash: string;
+}
+
+/** Expands and validates a sweep; every invalid trial is reported before anything runs. */
+export function planSweep(loaded: LoadedSpec): PlannedTrial[] {
+  const sweep = loaded.spec.sweep;
+  if (!sweep) throw new Error('planSweep called on a spec without a sweep block');
+  const trials = expandSweep(sweep, loaded.spec.seed);
+  const planned: PlannedTrial[] = [];
+  const problems: UserError['issues'] = [];
+  for (const trial of trials) {
+    try {
+      const t = loadSpec(loaded.file, {
+        overrides: { ...loaded.overrides, ...trial.overrides },
+        dropSweep: true,
+        overridesSource: `sweep trial ${trial.name}`,
+      });
+      planned.push({ name: trial.name, overrides: trial.overrides, hash: t.hash });
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      for (const issue of err.issues) problems.push({ ...issue, message: `trial ${trial.name}: ${issue.message}` });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return planned;
+}
+
+export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<SweepOutcome> {
+  const planned = planSweep(loaded);
+  const name = loaded.spec.name;
+  const nameDir = safeRunPath(opts.runsDir, name);
+  const opened = createOrOpenSweep(nameDir, { name, spec_hash: loaded.hash, trials: planned });
+  const mine = opts.shard ? shardTrials(planned, opts.shard.index, opts.shard.count) : planned;
+  const done = opened.sweep.trials.filter((t) => t.status === 'completed').length;
+  opts.terminal.line(
+    `aelab: sweep ${name}/${opened.id}: ${planned.length} trials` +
+      (opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count} takes ${mine.length}` : '') +
+      (opened.created ? '' : `, resuming (${done} already completed)`) +
+      (opts.jobs > 1 ? `, ${opts.jobs} jobs` : '') +
+      ` → ${opened.dir}`,
+  );
+
+  const result: SweepOutcome = { dir: opened.dir, outcomes: [], skipped: [] };
+  const queue = [...mine];
+  let stop = false;
+  const nextTrial = (): { trial: PlannedTrial; dir: string } | null => {
+    while (!stop && !opts.signal.aborted && queue.length > 0) {
+      const trial = queue.shift()!;
+      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign });
+      if (claim.claimed) {
+        if (claim.previous) opts.terminal.line(`aelab: [${trial.name}] rerunning (earlier attempt ${claim.previous.status}, kept in ${claim.previous.movedTo})`);
+        return { trial, dir: claim.dir };
+      }
+      result.skipped.push({ trial: trial.name, reason: claim.reason });
+      if (claim.reason === 'completed') opts.terminal.line(`aelab: [${trial.name}] already completed, skipped`);
+      else opts.terminal.line(`aelab: [${trial.name}] ${claim.reason} by another process, skipped`);
+    }
+    return null;
+  };
+  const record = (trial: string, outcome: RunOutcome) => {
+    result.outcomes.push({ ...outcome, trial });
+    updateSweepStatus(opened.dir);
+    if (outcome.status === 'failed') {
+      opts.terminal.line(`aelab: [${trial}] failed: ${outcome.error ?? 'unknown error'}`);
+      if (opts.failFast) {
+        stop = true;
+        opts.terminal.line('aelab: --fail-fast: not starting further trials');
+      }
+    }
+  };
+
+  if (opts.jobs <= 1) {
+    for (let next = nextTrial(); next; next = nextTrial()) {
+      let outcome: RunOutcome;
+      try {
+        const trialLoaded = loadSpec(loaded.file, {
+          overrides: { ...loaded.overrides, ...next.trial.overrides },
+          dropSweep: true,
+          overridesSource: `sweep trial ${next.trial.name}`,
+        });
+        outcome = await runSingle(trialLoaded, { ...opts, runDir: next.dir, sweep: { dir: opened.dir, trial: next.trial.name } });
+      } catch (err) {
+        // Refused before the run started (e.g. unreadable data): give the claim back.
+        if (!isUserError(err)) throw err;
+        releaseTrial(next.dir);
+        outcome = { dir: next.dir, status: 'failed', error: errorMessage(err) };
+      }
+      record(next.trial.name, outcome);
+    }
+  } else {
+    await runWithWorkers(loaded, opts, opened.dir, nextTrial, record);
+  }
+  updateSweepStatus(opened.dir);
+  return result;
+}
+
+// Worker processes: each selects its backend once and runs the trials the parent hands it, so the
+// data set is loaded once per worker and only the parent claims trials.
+interface WorkerTask {
+  type: 'trial';
+  file: string;
+  overrides: Record<string, unknown>;
+  trial: string;
+  runDir: string;
+  sweepDir: string;
+}
+interface WorkerInit {
+  type: 'init';
+  runsDir: string;
+  backend?: BackendName;
+  command: string[];
+}
+type WorkerReply = { type: 'ready'; backend: BackendInfo } | { type: 'done'; trial: string; outcome: RunOutcome };
+
+const WORKER_ENTRY = fileURLToPath(new URL('./sweep-worker.ts', import.meta.url));
+const TS_RUNNER = path.join(projectRoot, 'bin', 'run-ts.mjs');
+
+async function runWithWorkers(
+  loaded: LoadedSpec,
+  opts: SweepOptions,
+  sweepDir: string,
+  nextTrial: () => { trial: PlannedTrial; dir: string } | null,
+  record: (trial: string, outcome: RunOutcome) => void,
+): Promise<void> {
+  const workers: ChildProcess[] = [];
+  const serve = (worker: ChildProcess) =>
+    new Promise<void>((resolve, reject) => {
+      let current: { trial: string; runDir: string } | null = null;
+      const dispatch = () => {
+        const next = nextTrial();
+        if (!next) {
+          current = null;
+          worker.disconnect();
+          return;
+        }
+        current = { trial: next.trial.name, runDir: next.dir };
+        const task: WorkerTask = {
+          type: 'trial',
+          file: loaded.file,
+          overrides: { ...loaded.overrides, ...next.trial.overrides },
+          trial: next.trial.name,
+          runDir: next.dir,
+          sweepDir,
+        };
+        worker.send(task);
+      };
+      worker.on('message', (msg: WorkerReply) => {
+        if (msg.type === 'ready') dispatch();
+        else if (msg.type === 'done') {
+          record(msg.trial, msg.outcome);
+          dispatch();
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        if (current) {
+          // The worker died mid-trial: its run.json still says running with a dead pid, so a rerun
+          // reclaims it; report it as failed here.
+          record(current.trial, { dir: current.runDir, status: opts.signal.aborted ? 'interrupted' : 'failed', error: `worker exited (${signal ?? code})` });
+        }
+        if (code === 0 || code === 130 || opts.signal.aborted) resolve();
+        else reject(new Error(`sweep worker exited with ${signal ?? code}`));
+      });
+      worker.on('error', reject);
+    });
+
+  const count = Math.max(1, opts.jobs);
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const worker = fork(TS_RUNNER, [WORKER_ENTRY], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env } });
+    workers.push(worker);
+    const init: WorkerInit = { type: 'init', runsDir: opts.runsDir, backend: opts.backend, command: opts.command };
+    worker.send(init);
+    running.push(serve(worker));
+  }
+  await Promise.all(running);
+}
+
+/** The body of a sweep worker process (src/sweep-worker.ts). */
+export async function serveSweepWorker(): Promise<void> {
+  const terminal = createTerminal(process.stderr, { allowStatus: false });
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let init: WorkerInit | null = null;
+  let backendInfo: BackendInfo | null = null;
+  let busy = Promise.resolve();
+  process.on('message', (msg: WorkerInit | WorkerTask) => {
+    busy = busy.then(async () => {
+      if (msg.type === 'init') {
+        init = msg;
+        backendInfo = await selectBackend(msg.backend);
+        process.send!({ type: 'ready', backend: backendInfo } satisfies WorkerReply);
+        return;
+      }
+      if (!init || !backendInfo) throw new Error('sweep worker got a trial before init');
+      let outcome: RunOutcome;
+      try {
+        const trialLoaded = loadSpec(msg.file, { overrides: msg.overrides, dropSweep: true, overridesSource: `sweep trial ${msg.trial}` });
+        outcome = await runSingle(trialLoaded, {
+          runsDir: init.runsDir,
+          overrides: msg.overrides,
+          terminal,
+          command: init.command,
+          signal: controller.signal,
+          backendInfo,
+          runDir: msg.runDir,
+          sweep: { dir: msg.sweepDir, trial: msg.trial },
+        });
+      } catch (err) {
+        releaseTrial(msg.runDir);
+        outcome = { dir: msg.runDir, status: 'failed', error: errorMessage(err) };
+      }
+      process.send!({ type: 'done', trial: msg.trial, outcome } satisfies WorkerReply);
+    });
+  });
+  await new Promise<void>((resolve) => process.on('disconnect', resolve));
+  await busy;
+  process.exitCode = controller.signal.aborted ? 130 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// compare: runs → table (stdout) and compare.html with the MSE-vs-latent chart and pictures side by side.
+
+export type CompareFormat = 'table' | 'md' | 'csv' | 'json';
+
+export interface CompareResult {
+  text: string;
+  htmlPath: string;
+  skipped: { path: string; reason: string }[];
+}
+
+/**
+ * Compares runs. compare.html goes to `outDir` when given; else into the sweep folder when one
+ * sweep folder is compared; else into a fresh <runsDir>/.compare/NNNN/ (a dot name can never clash with an experiment's name).
+ */
+export async function compareRuns(
+  args: string[],
+  opts: { format: CompareFormat; sort?: string; outDir?: string; runsDir: string; cwd: string },
+): Promise<CompareResult> {
+  const skipped: CompareResult['skipped'] = [];
+  const dirs = resolveCompareInputs(args, opts.cwd, (s) => skipped.push(s));
+  const comparison = buildComparison(dirs.map(loadComparedRun), { sort: opts.sort });
+  const text = formatComparison(comparison, opts.format);
+
+  let outDir = opts.outDir ? path.resolve(opts.cwd, opts.outDir) : undefined;
+  if (!outDir && args.length === 1) {
+    const only = path.resolve(opts.cwd, args[0]!);
+    if (fs.existsSync(path.join(only, 'sweep.json'))) outDir = only;
+  }
+  outDir ??= allocateNumberedDir(path.join(opts.runsDir, '.compare'), '').dir;
+  fs.mkdirSync(outDir, { recursive: true });
+
+  const picture = (dir: string, file: string) => (fs.existsSync(path.join(dir, file)) ? path.relative(outDir, path.join(dir, file)) : null);
+  const best = comparison.rows.find((r) => r.best);
+  const { html, files } = await renderComparison({
+    title: `aelab compare — ${comparison.rows.length} runs`,
+    parameterKeys: comparison.parameters,
+    metricKeys: [...comparison.metrics],
+    best: best ? { runId: best.dir, metric: 'test_mse' } : null,
+    runs: comparison.rows.map((row) => ({
+      id: row.dir,
+      label: row.label,
+      status: row.status,
+      kind: row.run.spec?.model.kind ?? null,
+      latent: row.run.spec?.model.latent ?? null,
+      parameters: row.parameters,
+      metrics: row.metrics,
+      reportPath: picture(row.dir, 'report.html'),
+      reconstructionsPath: picture(row.dir, 'reconstructions.png'),
+      samplesPath: picture(row.dir, 'samples.png'),
+    })),
+  });
+  for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
+  const htmlPath = path.join(outDir, 'compare.html');
+  writeFileAtomic(htmlPath, html);
+  return { text, htmlPath, skipped };
+}
+
+export { UserError };

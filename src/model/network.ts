@@ -1,0 +1,238 @@
+// Autoencoders trained by gradient descent: `linear` (z = Ax + b, x̂ = out(Cz + d)) and `deep`
+// (Dense encoder → linear latent → Dense decoder → output activation). One tfjs Sequential holds
+// every layer (the `network`, x → x̂, which training and saving use); encode and decode apply the
+// encoder's and decoder's slices of those same layers, so they share the weights.
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../shared/errors.ts';
+import { deriveSeed } from '../shared/random.ts';
+import type { ModelSpec } from '../shared/spec-types.ts';
+import type { TrainableAutoencoder } from '../shared/types.ts';
+import { mapRowBatches } from './batches.ts';
+import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
+import { writeManifest, type ModelManifest } from './manifest.ts';
+
+export type NetworkKind = 'linear' | 'deep';
+export type HiddenActivation = ModelSpec['activation'];
+export type OutputActivation = ModelSpec['output_activation'];
+
+/** Slope for x < 0 of leaky_relu (PyTorch's default; Keras uses 0.3). */
+export const LEAKY_RELU_ALPHA = 0.01;
+
+/**
+ * The schema's hidden activations as tfjs layer activations. leaky_relu has no tfjs activation
+ * name (only a LeakyReLU layer), so it becomes a linear Dense followed by that layer.
+ */
+type DenseActivation = NonNullable<Parameters<typeof tf.layers.dense>[0]['activation']>;
+const TFJS_ACTIVATION: Record<HiddenActivation, DenseActivation | null> = {
+  relu: 'relu',
+  elu: 'elu',
+  selu: 'selu',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  softplus: 'softplus',
+  swish: 'swish',
+  gelu: 'gelu',
+  leaky_relu: null,
+};
+export const hiddenActivations = Object.keys(TFJS_ACTIVATION) as HiddenActivation[];
+
+/** What the saved manifest records beyond kind and sizes, to rebuild the encoder/decoder split. */
+export interface NetworkDescription {
+  kind: NetworkKind;
+  inputDim: number;
+  latent: number;
+  /** Hidden widths, input side first / latent side first (empty for linear). */
+  encoderWidths: number[];
+  decoderWidths: number[];
+  activation: HiddenActivation | null;
+  outputActivation: OutputActivation;
+  /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
+  encoderLayerCount: number;
+}
+
+export class NetworkAutoencoder implements TrainableAutoencoder {
+  readonly kind: NetworkKind;
+  readonly inputDim: number;
+  readonly latent: number;
+  readonly network: tf.LayersModel;
+  readonly description: NetworkDescription;
+  private readonly encoderLayers: tf.layers.Layer[];
+  private readonly decoderLayers: tf.layers.Layer[];
+  private disposed = false;
+
+  constructor(network: tf.LayersModel, description: NetworkDescription) {
+    this.network = network;
+    this.description = description;
+    this.kind = description.kind;
+    this.inputDim = description.inputDim;
+    this.latent = description.latent;
+    const layers = network.layers.filter((l) => l.getClassName() !== 'InputLayer');
+    this.encoderLayers = layers.slice(0, description.encoderLayerCount);
+    this.decoderLayers = layers.slice(description.encoderLayerCount);
+  }
+
+  encode(x: Float32Array, n: number): Float32Array {
+    this.assertLive();
+    return mapRowBatches(x, n, this.inputDim, this.latent, (b) => applyLayers(this.encoderLayers, b), `${this.kind}.encode`);
+  }
+
+  decode(z: Float32Array, n: number): Float32Array {
+    this.assertLive();
+    return mapRowBatches(z, n, this.latent, this.inputDim, (b) => applyLayers(this.decoderLayers, b), `${this.kind}.decode`);
+  }
+
+  reconstruct(x: Float32Array, n: number): Float32Array {
+    this.assertLive();
+    return mapRowBatches(
+      x,
+      n,
+      this.inputDim,
+      this.inputDim,
+      (b) => applyLayers(this.decoderLayers, applyLayers(this.encoderLayers, b)),
+      `${this.kind}.reconstruct`,
+    );
+  }
+
+  paramCount(): number {
+    return this.network.countParams();
+  }
+
+  summary(): Record<string, unknown> {
+    const d = this.description;
+    return {
+      architecture: [d.inputDim, ...d.encoderWidths, d.latent, ...d.decoderWidths, d.inputDim].join('-'),
+      ...(d.activation ? { hidden_activation: d.activation } : {}),
+      ...(d.activation === 'leaky_relu' ? { leaky_relu_alpha: LEAKY_RELU_ALPHA } : {}),
+      output_activation: d.outputActivation,
+    };
+  }
+
+  async save(dir: string): Promise<void> {
+    this.assertLive();
+    await saveLayersToDir(this.network, dir);
+    const d = this.description;
+    writeManifest(dir, {
+      kind: d.kind,
+      input_dim: d.inputDim,
+      latent: d.latent,
+      encoder: d.encoderWidths,
+      decoder: d.decoderWidths,
+      activation: d.activation,
+      output_activation: d.outputActivation,
+      encoder_layer_count: d.encoderLayerCount,
+      files: ['model.json', 'weights.bin'],
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.network.dispose();
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error(`${this.kind} model used after dispose()`);
+  }
+}
+
+function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor {
+  let h = x;
+  for (const layer of layers) h = layer.apply(h) as tf.Tensor;
+  return h;
+}
+
+/** Builds an untrained linear or deep autoencoder with seeded initial weights. */
+export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): NetworkAutoencoder {
+  const kind = spec.kind;
+  if (kind !== 'linear' && kind !== 'deep') throw new Error(`buildNetwork: not a network kind: ${kind}`);
+  if (!Number.isInteger(spec.latent) || spec.latent < 1) {
+    throw new UserError([{ path: 'model.latent', message: `must be a positive integer, got ${String(spec.latent)}` }]);
+  }
+  const encoderWidths = kind === 'deep' ? [...spec.encoder] : [];
+  const decoderWidths = kind === 'deep' ? (spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder]) : [];
+  encoderWidths.forEach((w, i) => checkWidth(w, `model.encoder[${i}]`));
+  if (spec.decoder !== 'mirror') decoderWidths.forEach((w, i) => checkWidth(w, `model.decoder[${i}]`));
+  const activation = kind === 'deep' ? spec.activation : null;
+  if (activation !== null && !(activation in TFJS_ACTIVATION)) {
+    throw new UserError([{ path: 'model.activation', message: `unknown activation '${String(activation)}'; valid: ${hiddenActivations.join(', ')}` }]);
+  }
+  if (spec.output_activation !== 'sigmoid' && spec.output_activation !== 'linear') {
+    throw new UserError([{ path: 'model.output_activation', message: `must be sigmoid or linear, got '${String(spec.output_activation)}'` }]);
+  }
+
+  const layers: tf.layers.Layer[] = [];
+  const dense = (name: string, units: number, act: DenseActivation | null) => {
+    layers.push(
+      tf.layers.dense({
+        name,
+        units,
+        activation: act ?? 'linear',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
+        biasInitializer: 'zeros',
+        ...(layers.length === 0 ? { inputShape: [inputDim] } : {}),
+      }),
+    );
+  };
+  const hidden = (name: string, units: number) => {
+    dense(name, units, TFJS_ACTIVATION[activation!]);
+    if (activation === 'leaky_relu') layers.push(tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA }));
+  };
+  encoderWidths.forEach((w, i) => hidden(`encoder_${i + 1}`, w));
+  dense('latent', spec.latent, 'linear');
+  const encoderLayerCount = layers.length;
+  decoderWidths.forEach((w, i) => hidden(`decoder_${i + 1}`, w));
+  dense('reconstruction', inputDim, spec.output_activation);
+
+  const network = tf.sequential({ name: `aelab_${kind}`, layers });
+  return new NetworkAutoencoder(network, {
+    kind,
+    inputDim,
+    latent: spec.latent,
+    encoderWidths,
+    decoderWidths,
+    activation,
+    outputActivation: spec.output_activation,
+    encoderLayerCount,
+  });
+}
+
+function checkWidth(width: number, where: string): void {
+  if (!Number.isInteger(width) || width < 1) throw new UserError([{ path: where, message: `layer widths must be positive integers, got ${String(width)}` }]);
+}
+
+/** tfjs treats seed 0 (and undefined) as "unseeded", so a derived 0 becomes 1. */
+export function layerSeed(runSeed: number, layerName: string): number {
+  return deriveSeed(runSeed, `init:${layerName}`) || 1;
+}
+
+export async function loadNetwork(dir: string, manifest: ModelManifest): Promise<NetworkAutoencoder> {
+  const file = path.join(dir, 'aelab-model.json');
+  const kind = manifest.kind;
+  if (kind !== 'linear' && kind !== 'deep') throw new Error(`loadNetwork: not a network kind: ${kind}`);
+  const ints = (v: unknown, key: string): number[] => {
+    if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x > 0)) throw new UserError([{ file, path: key, message: 'must be a list of positive integers' }]);
+    return v as number[];
+  };
+  const encoderLayerCount = manifest.encoder_layer_count;
+  if (!Number.isInteger(encoderLayerCount) || (encoderLayerCount as number) < 1) {
+    throw new UserError([{ file, path: 'encoder_layer_count', message: 'must be a positive integer' }]);
+  }
+  const network = await loadLayersFromDir(dir);
+  const description: NetworkDescription = {
+    kind,
+    inputDim: manifest.input_dim,
+    latent: manifest.latent,
+    encoderWidths: ints(manifest.encoder, 'encoder'),
+    decoderWidths: ints(manifest.decoder, 'decoder'),
+    activation: (manifest.activation ?? null) as HiddenActivation | null,
+    outputActivation: manifest.output_activation as OutputActivation,
+    encoderLayerCount: encoderLayerCount as number,
+  };
+  const shape = network.inputs[0]?.shape;
+  if (shape?.[1] !== description.inputDim || network.outputs[0]?.shape[1] !== description.inputDim) {
+    network.dispose();
+    throw new UserError([{ file, path: 'input_dim', message: `does not match model.json (input ${String(shape?.[1])}); the model folder is damaged` }]);
+  }
+  return new NetworkAutoencoder(network, description);
+}

@@ -1,0 +1,273 @@
+// Gradient-descent training of linear and deep autoencoders: a hand-written loop rather than
+// model.fit, because fit shuffles with Math.random (runs would not repeat) and its callbacks and
+// per-batch logs cost time. Per epoch: a seeded permutation, batches gathered into one reused
+// Float32Array, one optimizer step each; then the validation loss, early stopping, progress.
+import * as tf from '@tensorflow/tfjs';
+import { InterruptedError, UserError } from '../shared/errors.ts';
+import type { Logger } from '../shared/log.ts';
+import { createRng, deriveSeed } from '../shared/random.ts';
+import type { TrainSpec } from '../shared/spec-types.ts';
+import type { Terminal } from '../shared/terminal.ts';
+import type { Dataset, EpochRecord, Split, TrainableAutoencoder, TrainingResult } from '../shared/types.ts';
+import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
+
+export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
+
+export interface TrainOptions {
+  /** The run's seed; the shuffling order derives from it (the initial weights were seeded at build). */
+  seed: number;
+  terminal?: Terminal;
+  logger?: Logger;
+  /** Checked between batches; when aborted, training stops with InterruptedError. */
+  signal?: AbortSignal;
+  onEpoch?: (rec: EpochRecord) => void;
+}
+
+/** Rows per validation forward pass (no gradients, so larger than a training batch is fine). */
+const EVAL_ROWS = 1024;
+/** Longest stretch of synchronous work before yielding to the event loop (so Ctrl-C is seen). */
+const YIELD_INTERVAL_MS = 25;
+
+/**
+ * Trains `model.network` in place on data.train (MSE between x̂ and x), evaluating data.validation
+ * after every epoch. Same spec, seed and backend → the same loss history. The result's
+ * samples_per_second counts optimizer steps only (the throughput of the training step), while
+ * train_seconds is the whole wall time including validation passes.
+ * Throws UserError for bad settings or a diverging loss, InterruptedError when opts.signal aborts.
+ */
+export async function trainModel(model: TrainableAutoencoder, data: Dataset, spec: TrainSpec, opts: TrainOptions): Promise<TrainingResult> {
+  checkSpec(spec, data);
+  if (data.dim !== model.inputDim) {
+    throw new Error(`trainModel: the data have ${data.dim} pixels per image but the model expects ${model.inputDim}`);
+  }
+  const { train, validation } = data;
+  const dim = data.dim;
+  const n = train.count;
+  const batchSize = Math.min(spec.batch_size, n);
+  const batches = Math.ceil(n / batchSize);
+  const epochs = spec.epochs;
+  const patience = spec.early_stopping.patience;
+  const minDelta = spec.early_stopping.min_delta;
+  const earlyStopping = patience > 0;
+
+  const network = model.network;
+  // LayerVariable.read() is the underlying tf.Variable, which is what the optimizer updates.
+  const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = makeOptimizer(spec);
+  const forward = (x: tf.Tensor): tf.Tensor => network.apply(x, { training: true }) as tf.Tensor;
+
+  const rng = createRng(deriveSeed(opts.seed, 'shuffle'));
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batchBuffer = new Float32Array(batchSize * dim);
+  const progress = new ProgressReporter(opts.terminal);
+  const logger = opts.logger;
+
+  const history: EpochRecord[] = [];
+  let bestLoss = Infinity;
+  let bestEpoch = 0;
+  let bestWeights: tf.Tensor[] | null = null;
+  let sinceImprovement = 0;
+  let stoppedEarly = false;
+  let stepSeconds = 0;
+  let samplesSeen = 0;
+  const start = performance.now();
+  let lastYield = start;
+
+  logger?.info(
+    { event: 'train-start', epochs, batch_size: batchSize, batches_per_epoch: batches, optimizer: spec.optimizer, learning_rate: spec.learning_rate, n_train: n, n_val: validation.count, params: model.paramCount() },
+    'training started',
+  );
+
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      const epochStepSecondsBefore = stepSeconds;
+      rng.shuffle(order);
+      let lossSum = 0;
+      for (let b = 0; b < batches; b++) {
+        const now = performance.now();
+        if (now - lastYield >= YIELD_INTERVAL_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+        if (opts.signal?.aborted) throw new InterruptedError(abortReason(opts.signal));
+
+        const stepStart = performance.now();
+        const from = b * batchSize;
+        const rows = Math.min(batchSize, n - from);
+        for (let r = 0; r < rows; r++) {
+          const src = order[from + r]! * dim;
+          batchBuffer.set(train.images.subarray(src, src + dim), r * dim);
+        }
+        const loss = trainStep(optimizer, variables, forward, batchBuffer, rows, dim);
+        stepSeconds += (performance.now() - stepStart) / 1000;
+        samplesSeen += rows;
+        if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
+        lossSum += loss * rows;
+
+        const done = (epoch - 1) * batches + b + 1;
+        const elapsed = (performance.now() - start) / 1000;
+        progress.batch({
+          epoch,
+          epochs,
+          batch: b + 1,
+          batches,
+          loss: lossSum / (from + rows),
+          valLoss: history.at(-1)?.val_loss ?? null,
+          samplesPerSecond: samplesSeen / stepSeconds,
+          etaSeconds: (elapsed / done) * (epochs * batches - done),
+        });
+      }
+
+      const trainLoss = lossSum / n;
+      const valLoss = validation.count > 0 ? evaluateLoss(network, validation, dim) : null;
+      if (valLoss !== null && !Number.isFinite(valLoss)) throw divergence(spec, epoch, null, batches, valLoss);
+      const seconds = (performance.now() - epochStart) / 1000;
+      const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds };
+      history.push(record);
+
+      let note = '';
+      if (earlyStopping && valLoss !== null) {
+        if (valLoss < bestLoss - minDelta) {
+          bestLoss = valLoss;
+          bestEpoch = epoch;
+          sinceImprovement = 0;
+          // Variables are reassigned (not mutated) by the optimizer, so a clone is a true snapshot.
+          bestWeights?.forEach((t) => t.dispose());
+          bestWeights = variables.map((v) => tf.clone(v));
+        } else {
+          sinceImprovement++;
+          if (sinceImprovement >= patience) {
+            stoppedEarly = true;
+            note = `no improvement for ${patience} epoch${patience === 1 ? '' : 's'}; stopping`;
+          }
+        }
+      } else {
+        bestEpoch = epoch;
+      }
+
+      const samplesPerSecond = n / (stepSeconds - epochStepSecondsBefore);
+      logger?.info({ event: 'epoch', epoch, loss: trainLoss, val_loss: valLoss, seconds, samples_per_second: samplesPerSecond }, `epoch ${epoch}/${epochs}`);
+      progress.epoch({ epoch, epochs, loss: trainLoss, valLoss, seconds, samplesPerSecond, note });
+      opts.onEpoch?.(record);
+      if (stoppedEarly) break;
+    }
+
+    // Early stopping keeps the best epoch's weights, whether it stopped or ran out of epochs.
+    const lastEpoch = history.length;
+    if (earlyStopping && bestWeights && bestEpoch !== lastEpoch) {
+      variables.forEach((v, i) => v.assign(bestWeights![i]!));
+    }
+    const trainSeconds = (performance.now() - start) / 1000;
+    const result: TrainingResult = {
+      history,
+      epochs: lastEpoch,
+      best_epoch: bestEpoch,
+      stopped_early: stoppedEarly,
+      train_seconds: trainSeconds,
+      samples_per_second: stepSeconds > 0 ? samplesSeen / stepSeconds : 0,
+    };
+    logger?.info({ event: 'train-end', ...result, history: undefined }, 'training finished');
+    progress.finish(summaryLine(result, earlyStopping));
+    return result;
+  } catch (err) {
+    progress.finish(null);
+    throw err;
+  } finally {
+    bestWeights?.forEach((t) => t.dispose());
+    optimizer.dispose();
+  }
+}
+
+/**
+ * One optimizer step on the first `rows` rows of `buffer`; returns the batch's MSE. The buffer is
+ * reused for the next batch, which is safe because the input tensor is disposed here (the cpu
+ * backend keeps a reference to the array instead of copying it).
+ */
+function trainStep(
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  forward: (x: tf.Tensor) => tf.Tensor,
+  buffer: Float32Array,
+  rows: number,
+  dim: number,
+): number {
+  const lossTensor = tf.tidy((): tf.Scalar => {
+    const x = tf.tensor2d(buffer.subarray(0, rows * dim), [rows, dim]);
+    // returnCost = true always yields the loss tensor.
+    return optimizer.minimize(() => tf.mean(tf.squaredDifference(forward(x), x)) as tf.Scalar, true, variables)!;
+  });
+  try {
+    return lossTensor.dataSync()[0]!;
+  } finally {
+    lossTensor.dispose();
+  }
+}
+
+/** Mean squared error over all images and pixels of a split, without gradients. */
+export function evaluateLoss(network: tf.LayersModel, split: Split, dim: number): number {
+  let sum = 0;
+  for (let start = 0; start < split.count; start += EVAL_ROWS) {
+    const rows = Math.min(EVAL_ROWS, split.count - start);
+    const t = tf.tidy(() => {
+      const x = tf.tensor2d(split.images.subarray(start * dim, (start + rows) * dim), [rows, dim]);
+      return tf.sum(tf.squaredDifference(network.apply(x, { training: false }) as tf.Tensor, x));
+    });
+    sum += t.dataSync()[0]!;
+    t.dispose();
+  }
+  return sum / (split.count * dim);
+}
+
+function makeOptimizer(spec: TrainSpec): tf.Optimizer {
+  switch (spec.optimizer) {
+    case 'adam':
+      return tf.train.adam(spec.learning_rate);
+    case 'sgd':
+      return tf.train.sgd(spec.learning_rate);
+    case 'rmsprop':
+      return tf.train.rmsprop(spec.learning_rate);
+  }
+  throw new UserError([{ path: 'train.optimizer', message: `unknown optimizer '${String(spec.optimizer)}'; valid: adam, sgd, rmsprop` }]);
+}
+
+function checkSpec(spec: TrainSpec, data: Dataset): void {
+  const problems: { path: string; message: string }[] = [];
+  if (!Number.isInteger(spec.epochs) || spec.epochs < 1) problems.push({ path: 'train.epochs', message: `must be a positive integer, got ${String(spec.epochs)}` });
+  if (!Number.isInteger(spec.batch_size) || spec.batch_size < 1) problems.push({ path: 'train.batch_size', message: `must be a positive integer, got ${String(spec.batch_size)}` });
+  if (!(spec.learning_rate > 0) || !Number.isFinite(spec.learning_rate)) problems.push({ path: 'train.learning_rate', message: `must be a positive number, got ${String(spec.learning_rate)}` });
+  const es = spec.early_stopping;
+  if (!Number.isInteger(es.patience) || es.patience < 0) problems.push({ path: 'train.early_stopping.patience', message: `must be a non-negative integer, got ${String(es.patience)}` });
+  if (!(es.min_delta >= 0)) problems.push({ path: 'train.early_stopping.min_delta', message: `must be ≥ 0, got ${String(es.min_delta)}` });
+  if (es.patience > 0 && data.validation.count === 0) {
+    problems.push({ path: 'train.early_stopping.patience', message: 'early stopping watches the validation loss, but the validation split is empty; set data.validation above 0 or patience to 0' });
+  }
+  if (data.train.count === 0) problems.push({ path: 'data', message: 'the training split is empty; there is nothing to train on' });
+  if (problems.length > 0) throw new UserError(problems);
+}
+
+function divergence(spec: TrainSpec, epoch: number, batch: number | null, batches: number, loss: number): UserError {
+  const where = batch === null ? `epoch ${epoch} (validation loss)` : `epoch ${epoch}, batch ${batch} of ${batches}`;
+  const lower = Number((spec.learning_rate / 10).toPrecision(3));
+  return new UserError([
+    {
+      path: 'train.learning_rate',
+      message: `training diverged: the loss became ${loss} at ${where}. Lower train.learning_rate (now ${spec.learning_rate}), e.g. to ${lower}; if that does not help, check the input images for NaN or Infinity`,
+    },
+  ]);
+}
+
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'SIGINT';
+}
+
+function summaryLine(r: TrainingResult, earlyStopping: boolean): string {
+  const last = r.history.at(-1);
+  const best = r.history[r.best_epoch - 1];
+  let text = `train: ${r.epochs} epoch${r.epochs === 1 ? '' : 's'} in ${formatDuration(r.train_seconds)}, ${formatRate(r.samples_per_second)}`;
+  if (last) text += `, final loss ${formatLoss(last.loss)}` + (last.val_loss !== null ? ` (val ${formatLoss(last.val_loss)})` : '');
+  if (earlyStopping && best && best.val_loss !== null && (r.stopped_early || r.best_epoch !== r.epochs)) {
+    text += `${r.stopped_early ? '; stopped early' : ''}; kept the best epoch, ${r.best_epoch} (val ${formatLoss(best.val_loss)})`;
+  }
+  return text;
+}

@@ -138,7 +138,7 @@ export interface DensitySpec {
 
 /** Which pictures to make and how big; 0 turns a picture off. */
 export interface OutputsSpec {
-  /** Test images shown above their reconstructions. Default: `12`. */
+  /** Test images shown above their reconstructions (10 fit one row). Default: `10`. */
   reconstructions: number;
   /** Test codes drawn in the latent scatter plot. Default: `3000`. */
   latent_points: number;

@@ -56,6 +56,8 @@ export interface RunOutcome {
   dir: string;
   status: 'completed' | 'failed' | 'interrupted';
   error?: string;
+  /** Set when a run failed on a bug of ours rather than the user's input: the stack to show. */
+  internalStack?: string;
 }
 
 /** Selects the numeric backend once per process and tells the user which one runs. */
@@ -128,7 +130,9 @@ export async function runSingle(
     }
     record.fail(err);
     logger.error({ event: 'failed', err: errorMessage(err), stack: isUserError(err) ? undefined : (err as Error)?.stack }, 'run failed');
-    return { dir, status: 'failed', error: errorMessage(err) };
+    return isUserError(err)
+      ? { dir, status: 'failed', error: errorMessage(err) }
+      : { dir, status: 'failed', error: errorMessage(err), internalStack: (err as Error)?.stack ?? String(err) };
   } finally {
     logger.flush?.();
     refreshRunsIndex(opts.runsDir);
@@ -331,6 +335,10 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   const nameDir = safeRunPath(opts.runsDir, name);
   const opened = createOrOpenSweep(nameDir, { name, spec_hash: loaded.hash, trials: planned });
   const mine = opts.shard ? shardTrials(planned, opts.shard.index, opts.shard.count) : planned;
+  const swept = new Set(planned.flatMap((t) => Object.keys(t.overrides)));
+  for (const key of Object.keys(loaded.overrides).filter((k) => swept.has(k))) {
+    opts.terminal.line(`aelab: warning: --set ${key} has no effect: the sweep sets ${key} in every trial`);
+  }
   const done = opened.sweep.trials.filter((t) => t.status === 'completed').length;
   opts.terminal.line(
     `aelab: sweep ${name}/${opened.id}: ${planned.length} trials` +

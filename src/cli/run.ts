@@ -17,6 +17,7 @@ import { parseSetArgs } from '../spec/index.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { expandFileArgs } from './files.ts';
+import { internalErrorReport } from './main.ts';
 
 const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n] [--fail-fast]';
 const BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -110,7 +111,11 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         } else {
           const outcome = await runSingle(loaded, common);
           outcomes.push(outcome);
-          if (outcome.status === 'failed') terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
+          if (outcome.status === 'failed') {
+            // A user mistake gets one line; a bug of ours gets its stack (also kept in run.json).
+            if (outcome.internalStack) terminal.line(internalErrorReport(Object.assign(new Error(outcome.error), { stack: outcome.internalStack }), ctx.env.AELAB_DEBUG === '1'));
+            terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
+          }
           ctx.out(outcome.dir);
         }
       }

@@ -19,7 +19,8 @@ export function createTerminal(stream: NodeJS.WriteStream = process.stderr, opts
   const write = (s: string) => {
     stream.write(s);
   };
-  const width = () => Math.max(20, (stream.columns ?? 100) - 1);
+  // columns is 0 or undefined when the size is unknown (e.g. under `script`): assume 100.
+  const width = () => Math.max(20, (stream.columns || 100) - 1);
   return {
     isTTY,
     line(text) {

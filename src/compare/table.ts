@@ -14,6 +14,23 @@ const DESCENDING: ReadonlySet<string> = new Set(['density_log_likelihood_test'])
 const IGNORED_SPEC_KEYS: ReadonlySet<string> = new Set(['name', 'description', 'sweep', 'extends']);
 const BEST_METRIC: CompareMetric = 'test_mse';
 
+/**
+ * Settings a run's kind does not use (the spec stage warns about the same keys when they are
+ * written): they hold defaults that did nothing, so they show '-' and never count as a
+ * difference — else every pca-vs-deep table would list train.* and the layer keys.
+ */
+const UNUSED_BY_MODEL_KIND: Record<string, readonly string[]> = {
+  pca: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'train'],
+  linear: ['model.encoder', 'model.decoder', 'model.activation'],
+};
+
+function appliesTo(key: string, flat: Map<string, unknown>): boolean {
+  const unused = [...(UNUSED_BY_MODEL_KIND[String(flat.get('model.kind'))] ?? [])];
+  if (flat.get('density.kind') !== 'gmm') unused.push('density.components');
+  return !unused.some((prefix) => key === prefix || key.startsWith(`${prefix}.`) || key.startsWith(`${prefix}[`));
+}
+
+
 export interface ComparisonRow {
   /** Short name: the run folder relative to the folder all compared runs share. */
   label: string;
@@ -44,12 +61,16 @@ export interface Comparison {
  */
 export function buildComparison(runs: ComparedRun[], opts: { sort?: string } = {}): Comparison {
   if (runs.length === 0) throw new UserError('no runs to compare');
-  const flat = runs.map((run) => (run.spec ? flattenSpec(run.spec as unknown as Record<string, unknown>) : null));
+  const fullFlat = runs.map((run) => (run.spec ? flattenSpec(run.spec as unknown as Record<string, unknown>) : null));
   // Runs without a resolved spec show '-' for every parameter; they do not make every key "differ".
-  const withSpec = flat.filter((map): map is Map<string, unknown> => map !== null);
+  // Nor do runs whose kind does not use a key: only the runs that use it are compared on it.
+  const withSpec = fullFlat.filter((map): map is Map<string, unknown> => map !== null);
   const allKeys: string[] = [];
   for (const map of withSpec) for (const key of map.keys()) if (!allKeys.includes(key)) allKeys.push(key);
-  const parameters = allKeys.filter((key) => new Set(withSpec.map((map) => (map.has(key) ? JSON.stringify(map.get(key)) : '<missing>'))).size > 1);
+  const parameters = allKeys.filter(
+    (key) => new Set(withSpec.filter((map) => appliesTo(key, map)).map((map) => (map.has(key) ? JSON.stringify(map.get(key)) : '<missing>'))).size > 1,
+  );
+  const flat = fullFlat.map((map) => (map === null ? null : new Map([...map].filter(([key]) => appliesTo(key, map)))));
 
   const sortKey = opts.sort ?? BEST_METRIC;
   const valid = [...COMPARE_METRICS, ...parameters];

@@ -115,7 +115,7 @@ function imageShape(shape: number[], file: string, format: string): { count: num
     if (side * side === a && side > 0) return { count: count as number, height: side, width: side };
     throw fileError(file, `holds ${format} images of shape (${shape.join(', ')}): ${a} pixels per image is not a square, so height and width are unknown; save the images as (N, H, W)`);
   }
-  throw fileError(file, `holds a ${format} array of shape (${shape.join(', ')}); images must have shape (N, H, W) or (N, H·W)`);
+  throw fileError(file, `holds ${format === 'IDX' ? 'an' : 'a'} ${format} array of shape (${shape.join(', ')}); images must have shape (N, H, W) or (N, H·W)`);
 }
 
 function checkUnitRange(pixels: Float32Array | Float64Array, file: string): void {

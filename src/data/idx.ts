@@ -18,6 +18,8 @@ const IDX_TYPE_NAMES: Record<number, string> = {
   0x0e: 'float64',
 };
 const IDX_UNSIGNED_BYTE = 0x08;
+/** (N, H, W, 1): the most dimensions an image file may have (see arrays.ts imageShape). */
+const MAX_IDX_RANK = 4;
 
 /** Reads an IDX file (raw or gzip). Only unsigned-byte data, which is what image/label files use. */
 export function readIdx(file: string): IdxArray {
@@ -42,6 +44,11 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     throw fileError(file, `holds IDX data of type ${typeName} (0x${hexByte(typeByte)}); aelab reads unsigned-byte IDX files (type 0x08), as MNIST-style image and label files are`);
   }
   if (rank === 0) throw fileError(file, 'is an IDX file with 0 dimensions; expected images (N, H, W) or labels (N)');
+  // Images and labels have at most (N, H, W, 1); more dimensions means a damaged header, whose
+  // "dimensions" would otherwise be pixel bytes read as sizes (an absurd truncation message).
+  if (rank > MAX_IDX_RANK) {
+    throw fileError(file, `announces ${rank} dimensions in its IDX header (${hex(bytes, 0, 4)}), but images have 3 (N, H, W), labels 1 (N); the file is damaged or not an image/label IDX file`);
+  }
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
     throw fileError(file, `is truncated: the IDX header announces ${rank} dimensions (${headerBytes} header bytes) but the file holds only ${bytes.length} bytes`);

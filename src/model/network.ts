@@ -2,6 +2,7 @@
 // (Dense encoder → linear latent → Dense decoder → output activation). One tfjs Sequential holds
 // every layer (the `network`, x → x̂, which training and saving use); encode and decode apply the
 // encoder's and decoder's slices of those same layers, so they share the weights.
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../shared/errors.ts';
@@ -161,6 +162,8 @@ export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): N
     throw new UserError([{ path: 'model.output_activation', message: `must be sigmoid or linear, got '${String(spec.output_activation)}'` }]);
   }
 
+  checkTrainableSize([inputDim, ...encoderWidths, spec.latent, ...decoderWidths, inputDim], kind);
+
   const layers: tf.layers.Layer[] = [];
   const dense = (name: string, units: number, act: DenseActivation | null) => {
     layers.push(
@@ -195,6 +198,36 @@ export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): N
     outputActivation: spec.output_activation,
     encoderLayerCount,
   });
+}
+
+/**
+ * Training holds every weight four times (the weights, their gradients and Adam's two moments), at
+ * 4 bytes each. A network that cannot fit would otherwise fail deep inside tfjs ("Invalid typed
+ * array length", or the wasm heap running out) after the run has started.
+ */
+const BYTES_PER_PARAMETER_IN_TRAINING = 16;
+/** wasm32's address space: the wasm backend keeps all tensors in one heap of at most 4 GiB. */
+const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+
+function checkTrainableSize(widths: number[], kind: NetworkKind): void {
+  let params = 0;
+  for (let i = 1; i < widths.length; i++) params += widths[i - 1]! * widths[i]! + widths[i]!;
+  const wasm = tf.getBackend() === 'wasm';
+  const available = wasm ? Math.min(WASM_HEAP_BYTES, os.totalmem()) : os.totalmem();
+  const needed = params * BYTES_PER_PARAMETER_IN_TRAINING;
+  // Leave a quarter for the data, the activations of a batch and everything else.
+  if (needed <= 0.75 * available) return;
+  const gb = (bytes: number) => `${(bytes / 1024 ** 3).toPrecision(3)} GB`;
+  const where = kind === 'deep' ? 'model.encoder' : 'model.latent';
+  throw new UserError([
+    {
+      path: where,
+      message:
+        `the network ${widths.join('-')} would have ${params.toLocaleString('en-US')} parameters, about ${gb(needed)} to train ` +
+        `(weights, gradients and optimizer state), but ${wasm ? 'the wasm backend can hold at most' : 'this machine has'} ${gb(available)}; ` +
+        'use narrower layers (the lecture\'s 784-500-300-2 has about 1.1 million)',
+    },
+  ]);
 }
 
 function checkWidth(width: number, where: string): void {

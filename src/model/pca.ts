@@ -45,7 +45,9 @@ export function fitPca(images: Float32Array, n: number, d: number, k: number, me
   for (let i = 0; i < m; i++) totalVariance += cov.cov[i * m + i]!;
 
   const fromActive = Math.min(k, m);
-  const eig = symmetricTopEigen(cov.cov, m, fromActive);
+  // No varying pixel at all (e.g. blank images): there is no matrix to decompose, and every
+  // component comes from the constant pixels' unit vectors below.
+  const eig = m > 0 ? symmetricTopEigen(cov.cov, m, fromActive) : { values: new Float64Array(0), vectors: new Float64Array(0) };
   const t2 = performance.now();
 
   const components = new Float32Array(d * k);

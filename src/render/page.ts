@@ -34,6 +34,7 @@ th { background: #f6f8fa; font-weight: 600; font-size: 13.5px; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.best td { background: #f0fbf3; }
 .table-wrap { overflow-x: auto; }
+.run-error { color: #82071e; font-size: 12.5px; margin-top: 4px; max-width: 34em; word-break: break-word; }
 .error { background: #ffebe9; border: 1px solid #ffcecb; color: #82071e; border-radius: 6px; padding: 10px 14px; margin: 16px 0; white-space: pre-wrap; }
 figure { margin: 18px 0 30px; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e3e6ea; }

@@ -191,9 +191,12 @@ function errorText(error: unknown): string | null {
   return JSON.stringify(error);
 }
 
-function metricsTable(metrics: Record<string, unknown>): string {
-  const keys = Object.keys(metrics);
-  const ordered = [...METRIC_ORDER.filter((k) => k in metrics), ...keys.filter((k) => !METRIC_ORDER.includes(k)).sort()];
+/** Metrics about gradient-descent training: PCA is fitted exactly, so for it they say nothing. */
+const TRAINING_ONLY_METRICS: ReadonlySet<string> = new Set(['epochs', 'best_epoch', 'stopped_early', 'samples_per_second']);
+
+function metricsTable(metrics: Record<string, unknown>, isPca: boolean): string {
+  const keys = Object.keys(metrics).filter((key) => !(isPca && TRAINING_ONLY_METRICS.has(key)));
+  const ordered = [...METRIC_ORDER.filter((k) => keys.includes(k)), ...keys.filter((k) => !METRIC_ORDER.includes(k)).sort()];
   const rows = ordered.map((key) => {
     const value = metrics[key];
     const numeric = typeof value === 'number';
@@ -229,7 +232,8 @@ export function renderRunReport(input: RunReportInput): string {
   if (run.finished_at) facts.push(['Finished', escapeHtml(formatTime(run.finished_at))]);
   if (typeof run.duration_seconds === 'number') facts.push(['Duration', escapeHtml(formatDuration(run.duration_seconds))]);
   const trainSeconds = input.metrics?.['train_seconds'];
-  if (typeof trainSeconds === 'number') facts.push(['Training time', escapeHtml(formatDuration(trainSeconds))]);
+  const isPca = resolved?.model.kind === 'pca';
+  if (typeof trainSeconds === 'number') facts.push([isPca ? 'Fit time' : 'Training time', escapeHtml(formatDuration(trainSeconds))]);
   if (run.sweep) facts.push(['Sweep trial', `<span class="mono">${escapeHtml(run.sweep.trial)}</span>`]);
   facts.push(['Folder', `<span class="mono">${escapeHtml(input.dir)}</span>`]);
 
@@ -245,7 +249,7 @@ export function renderRunReport(input: RunReportInput): string {
   if (error) parts.push(`<div class="error"><strong>${escapeHtml(run.status)}:</strong> ${escapeHtml(error)}</div>`);
 
   parts.push('<h2>Metrics</h2>');
-  parts.push(input.metrics && Object.keys(input.metrics).length > 0 ? metricsTable(input.metrics) : '<p class="muted">No metrics: the run did not get that far.</p>');
+  parts.push(input.metrics && Object.keys(input.metrics).length > 0 ? metricsTable(input.metrics, isPca) : '<p class="muted">No metrics: the run did not get that far.</p>');
 
   parts.push('<h2>Pictures</h2>');
   if (pictures.length === 0) parts.push('<p class="muted">No pictures in this run.</p>');

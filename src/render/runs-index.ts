@@ -24,7 +24,12 @@ export interface RunIndexRow {
   stale?: boolean;
   /** Set for a sweep trial; its name (e.g. 'kind=pca,latent=8') is shown beside the run name. */
   sweep?: { trial: string } | null;
+  /** Why a failed run failed; shown under its row's status. */
+  error?: string | null;
 }
+
+/** Errors are cut to this many characters in the index; run.json keeps them whole. */
+const MAX_ERROR_CHARS = 300;
 
 function reportLink(r: RunIndexRow): { href: string | null; text: string } {
   if (r.link !== undefined) return { href: relativeHref(r.link), text: 'report' };
@@ -61,7 +66,10 @@ export function renderRunsIndex(rows: RunIndexRow[]): string {
       const trial = r.sweep?.trial;
       const name = trial ? `${escapeHtml(r.name)} <span class="muted mono">${escapeHtml(trial)}</span>` : escapeHtml(r.name);
       // A run whose process died without updating run.json still says 'running'; say what it is.
-      const status = r.stale ? statusBadge('stale') : statusBadge(r.status);
+      const badge = r.stale ? statusBadge('stale') : statusBadge(r.status);
+      // Why a run failed, where the user looks first (the full error is in its run.json).
+      const why = r.status === 'failed' && r.error ? `<div class="run-error">${escapeHtml(shorten(r.error.split('\n')[0]!, MAX_ERROR_CHARS))}</div>` : '';
+      const status = badge + why;
       return (
         `<tr class="run"><td>${name}</td><td class="mono">${escapeHtml(r.id)}</td><td>${status}</td>` +
         `<td>${escapeHtml(r.kind ?? '—')}</td><td class="num">${escapeHtml(r.latent ?? '—')}</td>` +
@@ -77,4 +85,8 @@ export function renderRunsIndex(rows: RunIndexRow[]): string {
   }
   body.push('<footer>Refreshed by aelab after every run.</footer>');
   return htmlPage({ title: 'aelab runs', body: body.join('\n') });
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

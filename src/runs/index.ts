@@ -1,5 +1,5 @@
 // RUNS: run folder storage and lifecycle — allocation, run.json, latest link, listing, sweeps.
-export { allocateRunDir, allocateNumberedDir, safeRunPath, safeFolderName } from './paths.ts';
+export { allocateRunDir, allocateNumberedDir, ensureRunsFolder, safeRunPath, safeFolderName } from './paths.ts';
 export {
   createRunRecord,
   describeError,

@@ -28,6 +28,8 @@ export interface RunListing {
   sweep: { dir: string; trial: string } | null;
   /** N for a failed attempt moved aside to '<trial>.attempt-N', else null. */
   attempt: number | null;
+  /** Why the run failed (run.json's error message), else null. */
+  error: string | null;
 }
 
 /** Every run folder below runsDir (inside sweeps too), sorted by path with numbers in order. */
@@ -55,6 +57,7 @@ export function listRuns(runsDir: string): RunListing[] {
       spec_hash: stringOrNull(run.spec_hash) ?? stringOrNull(field(resolved, 'hash')),
       sweep: run.sweep && typeof run.sweep === 'object' ? run.sweep : null,
       attempt: attemptMatch ? Number(attemptMatch[1]) : null,
+      error: stringOrNull(field(run.error, 'message')),
     });
   }
   return listings.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));

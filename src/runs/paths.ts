@@ -23,7 +23,7 @@ export function allocateRunDir(parentDir: string): { id: string; dir: string } {
  * also between machines sharing a file system (the scheme sacred's file-storage observer uses).
  */
 export function allocateNumberedDir(parentDir: string, prefix: string): { id: string; dir: string } {
-  fs.mkdirSync(parentDir, { recursive: true });
+  ensureRunsFolder(parentDir);
   let next = largestNumber(parentDir, prefix) + 1;
   for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
     const id = prefix + String(next).padStart(ID_WIDTH, '0');
@@ -37,6 +37,49 @@ export function allocateNumberedDir(parentDir: string, prefix: string): { id: st
     }
   }
   throw new Error(`could not allocate a folder in ${parentDir} after ${MAX_ALLOCATION_ATTEMPTS} attempts`);
+}
+
+/**
+ * mkdir -p for a folder below the runs folder. What the user can fix (a path through a file, no
+ * permission, a read-only disk) becomes a one-line UserError naming the path, not a stack trace.
+ */
+export function ensureRunsFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const fix = 'choose another runs folder with --runs-dir';
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+      throw new UserError(`cannot create the run folder ${dir}: ${firstFileOnPath(dir) ?? 'a part of the path'} is a file, not a folder; ${fix}`);
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      const why = code === 'EROFS' ? 'the file system is read-only' : 'permission denied';
+      throw new UserError(`cannot create the run folder ${dir}: ${why}; ${fix}`);
+    }
+    throw err;
+  }
+}
+
+/** The first existing non-folder on the way from the root to `dir`, if any. */
+function firstFileOnPath(dir: string): string | undefined {
+  let current = path.resolve(dir);
+  const chain: string[] = [];
+  for (;;) {
+    chain.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const p of chain) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isDirectory()) return p;
+  }
+  return undefined;
 }
 
 /** Numbers of the `<prefix>NNNN` entries of dir, ascending. */

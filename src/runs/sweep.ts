@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileError } from '../shared/errors.ts';
 import { writeJsonAtomic } from '../shared/fs.ts';
-import { allocateNumberedDir, numberedEntries, safeFolderName } from './paths.ts';
+import { allocateNumberedDir, ensureRunsFolder, numberedEntries, safeFolderName } from './paths.ts';
 import { isProcessAlive, withLock, type LockOptions } from './lock.ts';
 import { readRunJson, isStaleRun } from './list.ts';
 import { RUN_JSON } from './record.ts';
@@ -107,7 +107,7 @@ export function createOrOpenSweep(nameDir: string, plan: SweepPlan, options: { f
   }
   if (plan.trials.length === 0) throw new Error('sweep plan has no trials');
   const hash = planHash(plan);
-  fs.mkdirSync(nameDir, { recursive: true });
+  ensureRunsFolder(nameDir);
   return withLock(
     path.join(nameDir, SWEEPS_LOCK),
     () => {

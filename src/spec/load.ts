@@ -8,8 +8,9 @@ import { UserError, type Issue } from '../shared/errors.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
 import { checkSpec, DATA_FILE_KEYS, type CheckIssue } from './checks.ts';
 import { specHash } from './hash.ts';
+import { checkSweepValues } from './sweep-checks.ts';
 import { ajvErrorsToIssues, describeSchema, showValue } from './messages.ts';
-import { formatPath, isPlainObject, parseDottedPath, type Segment } from './paths.ts';
+import { formatPath, getAt, isPlainObject, parseDottedPath, type Segment } from './paths.ts';
 import { experimentSchema, nameMaxLength, namePattern, schemaAtPath, schemaValidator, withDefaults } from './schema.ts';
 import { parseSpecText, Provenance, type Layer, type Loc } from './source.ts';
 
@@ -143,7 +144,8 @@ function applyOverrides(layer: Layer, overrides: Record<string, unknown>, source
   const issues: Issue[] = [];
   const here = { file: source };
   for (const [key, value] of Object.entries(overrides)) {
-    const segments = parseDottedPath(key);
+    const parsed = parseDottedPath(key);
+    const segments = parsed && sweepEntryPath(parsed);
     const fail = (message: string) => issues.push({ file: source, path: key, message });
     if (!segments || typeof segments[0] !== 'string') {
       fail('is not a dotted key such as `model.latent` or `train.early_stopping.patience`');
@@ -205,6 +207,23 @@ function applyOverrides(layer: Layer, overrides: Record<string, unknown>, source
   return issues;
 }
 
+/** Keys of a range in `sweep.random` (`sweep.random.train.learning_rate.max`). */
+const RANGE_KEYS: ReadonlySet<string> = new Set(['min', 'max', 'log', 'integer']);
+
+/**
+ * The keys of `sweep.grid` and `sweep.random` are dotted keys themselves, so
+ * `sweep.grid.model.latent` means the entry "model.latent" of the grid, not grid → model → latent;
+ * a trailing min/max/log/integer in `sweep.random` addresses that part of a range.
+ */
+function sweepEntryPath(segments: Segment[]): Segment[] {
+  const [root, block, ...rest] = segments;
+  if (root !== 'sweep' || (block !== 'grid' && block !== 'random') || rest.length < 2) return segments;
+  if (!rest.every((s): s is string => typeof s === 'string')) return segments;
+  const last = rest[rest.length - 1]!;
+  if (block === 'random' && rest.length >= 3 && RANGE_KEYS.has(last)) return ['sweep', 'random', rest.slice(0, -1).join('.'), last];
+  return ['sweep', block, rest.join('.')];
+}
+
 /** A folder-safe suggestion for a `name:` key from an unusable file stem. */
 function slug(stem: string): string {
   const s = stem.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
@@ -258,10 +277,12 @@ export function loadSpec(file: string, opts: LoadSpecOptions = {}): LoadedSpec {
     }
   }
   const filled = withDefaults(experimentSchema(), raw) as Record<string, unknown>;
+  applyKindDefaults(raw, filled);
   const spec: Record<string, unknown> = { name, ...filled };
 
   const checked = checkSpec({ raw, spec, dir });
   issues.push(...checked.errors.map(locate));
+  issues.push(...checkSweepValues(raw).map(locate));
   if (issues.length > 0) throw new UserError(sortIssues(issues, display));
 
   const resolvedSpec = spec as unknown as ResolvedSpec;
@@ -275,6 +296,18 @@ export function loadSpec(file: string, opts: LoadSpecOptions = {}): LoadedSpec {
     overrides,
     extendsChain: resolved.chain,
   };
+}
+
+/**
+ * Defaults that depend on the model kind, which a schema default cannot express. `linear` is the
+ * lecture's "f and g linear" autoencoder, the one PCA is optimal for: its output layer is linear
+ * unless the spec asks for another one (the schema's sigmoid default suits deep models).
+ */
+function applyKindDefaults(raw: Record<string, unknown>, filled: Record<string, unknown>): void {
+  const model = filled.model;
+  if (isPlainObject(model) && model.kind === 'linear' && getAt(raw, ['model', 'output_activation']) === undefined) {
+    model.output_activation = 'linear';
+  }
 }
 
 /** The spec's own file first, then the files it extends, then overrides; by line and column within each. */

@@ -71,6 +71,35 @@ const YAML_HINTS: Record<string, string> = {
   MISSING_CHAR: 'a bracket or quote is not closed',
 };
 
+/**
+ * The innermost `[` or `{` still open at `end`, skipping quoted text and comments: where a flow
+ * collection that YAML found unterminated begins.
+ */
+function unclosedBracket(text: string, end: number): { offset: number; char: '[' | '{' } | undefined {
+  const open: { offset: number; char: '[' | '{' }[] = [];
+  let quote: string | null = null;
+  for (let i = 0; i < Math.min(end, text.length); i++) {
+    const c = text[i]!;
+    if (quote !== null) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+      else if (c === '\n' && quote === "'") quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') open.push({ offset: i, char: c });
+    else if ((c === ']' || c === '}') && open.length > 0) open.pop();
+  }
+  return open.at(-1);
+}
+
+/** The library's wording where it addresses programmers ("please use YAML.parseAllDocuments()"). */
+const YAML_MESSAGES: Record<string, string> = {
+  MULTIPLE_DOCS: 'the file holds more than one YAML document',
+};
+
 /** Parses one spec file's text. `file` is the name shown to the user. */
 export function parseSpecText(text: string, file: string): { layer?: Layer; issues: Issue[] } {
   const lineCounter = new LineCounter();
@@ -80,8 +109,21 @@ export function parseSpecText(text: string, file: string): { layer?: Layer; issu
 
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((err): Issue => {
+      // YAML notices an unclosed `[` or `{` only at the next key; point at the bracket instead.
+      const opener = /end with an? [\]}]/.test(err.message) ? unclosedBracket(text, err.pos[0]) : undefined;
+      if (opener) {
+        const where = lineCounter.linePos(opener.offset);
+        const [what, close] = opener.char === '[' ? ['list', ']'] : ['mapping', '}'];
+        return {
+          file,
+          line: where.line,
+          col: where.col,
+          path: '',
+          message: `YAML syntax error: the ${what} opened here with \`${opener.char}\` is not closed with \`${close}\`; add it after the ${what}'s last entry`,
+        };
+      }
       const pos = err.linePos?.[0];
-      const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const what = YAML_MESSAGES[err.code] ?? err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       const hint = YAML_HINTS[err.code];
       return {
         file,

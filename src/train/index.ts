@@ -246,13 +246,20 @@ function checkSpec(spec: TrainSpec, data: Dataset): void {
   if (problems.length > 0) throw new UserError(problems);
 }
 
+/** Typical starting learning rates (Keras' defaults for adam and rmsprop; sgd usually needs more). */
+const USUAL_LEARNING_RATE: Record<string, number> = { adam: 0.001, rmsprop: 0.001, sgd: 0.01 };
+
 function divergence(spec: TrainSpec, epoch: number, batch: number | null, batches: number, loss: number): UserError {
   const where = batch === null ? `epoch ${epoch} (validation loss)` : `epoch ${epoch}, batch ${batch} of ${batches}`;
-  const lower = Number((spec.learning_rate / 10).toPrecision(3));
+  // A tenth of the rate helps when it is a little too high; far above the usual range (a typo
+  // such as 1e3 for 1e-3) a tenth would diverge again, so suggest a usual rate instead.
+  const usual = USUAL_LEARNING_RATE[spec.optimizer] ?? 0.001;
+  const suggestion =
+    spec.learning_rate > 10 * usual ? `${usual} (a usual rate for ${spec.optimizer})` : String(Number((spec.learning_rate / 10).toPrecision(3)));
   return new UserError([
     {
       path: 'train.learning_rate',
-      message: `training diverged: the loss became ${loss} at ${where}. Lower train.learning_rate (now ${spec.learning_rate}), e.g. to ${lower}; if that does not help, check the input images for NaN or Infinity`,
+      message: `training diverged: the loss became ${loss} at ${where}. Lower train.learning_rate (now ${spec.learning_rate}), e.g. to ${suggestion}; if that does not help, check the input images for NaN or Infinity`,
     },
   ]);
 }

@@ -133,17 +133,39 @@ describe('buildComparison', () => {
 
   it('picks up nested differences and labels runs from different experiments by their path', () => {
     fixture();
-    const c = buildComparison(load(['runs/single/0001', 'runs/pca-vs-deep/sweep-0001/kind=pca,latent=2']), {});
+    const c = buildComparison(load(['runs/single/0001', 'runs/pca-vs-deep/sweep-0001/kind=deep,latent=2']), {});
     expect(c.parameters).toEqual(['model.kind', 'model.latent', 'train.epochs']);
-    expect(c.rows.map((r) => r.label)).toEqual(['single/0001', 'pca-vs-deep/sweep-0001/kind=pca,latent=2']);
+    expect(c.rows.map((r) => r.label)).toEqual(['pca-vs-deep/sweep-0001/kind=deep,latent=2', 'single/0001']);
     expect(c.showStatus).toBe(false);
+  });
+
+  it("shows '-' for settings that do not apply to a run's kind, and does not count them as differences", () => {
+    fixture();
+    // pca does not train and has no layers; linear has no hidden layers. The stored defaults of
+    // those keys did nothing, so they neither show nor make a column.
+    const deep = 'runs/pca-vs-deep/sweep-0001/kind=deep,latent=2';
+    const pca = 'runs/pca-vs-deep/sweep-0001/kind=pca,latent=2';
+    // train.epochs differs between the linear (5) and deep (2) runs; the pca run (stored 2) has none.
+    const c = buildComparison(load(['runs/single/0001', pca, deep]), {});
+    expect(c.parameters).toEqual(['model.kind', 'model.latent', 'train.epochs']);
+    const epochs = Object.fromEntries(c.rows.map((r) => [r.label, r.parameters['train.epochs']]));
+    expect(epochs).toEqual({ 'single/0001': 5, 'pca-vs-deep/sweep-0001/kind=pca,latent=2': undefined, 'pca-vs-deep/sweep-0001/kind=deep,latent=2': 2 });
+    expect(formatComparison(c, 'csv')).toContain('/kind=pca,latent=2",completed,pca,2,,0.0561234');
+    // Linear (5 epochs) against pca (stored 2, but pca does not train): the epochs do not differ.
+    expect(buildComparison(load(['runs/single/0001', pca]), {}).parameters).toEqual(['model.kind', 'model.latent']);
+    // A layer setting that only one of the runs uses is no difference either.
+    const resolvedFile = path.join(tmp, deep, 'resolved.json');
+    const resolved = JSON.parse(fs.readFileSync(resolvedFile, 'utf8'));
+    resolved.spec.model.activation = 'tanh';
+    fs.writeFileSync(resolvedFile, JSON.stringify(resolved));
+    expect(buildComparison(load([pca, deep]), {}).parameters).toEqual(['model.kind']);
   });
 
   it('a run without resolved.json shows no parameters instead of making every key differ', () => {
     const { single } = fixture();
     const bare = path.join(tmp, 'runs', 'bare', '0001');
     writeRun(bare, { id: '0001', name: 'bare' }, null, metrics(0.02, -1));
-    const c = buildComparison(load(['runs/single/0001', 'runs/pca-vs-deep/sweep-0001/kind=pca,latent=2', 'runs/bare/0001']), {});
+    const c = buildComparison(load(['runs/single/0001', 'runs/pca-vs-deep/sweep-0001/kind=deep,latent=2', 'runs/bare/0001']), {});
     expect(c.parameters).toEqual(['model.kind', 'model.latent', 'train.epochs']);
     expect(c.rows[0]).toMatchObject({ dir: bare, best: true, parameters: { 'model.kind': undefined } });
     expect(c.rows.map((r) => r.dir)).toContain(single);

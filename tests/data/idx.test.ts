@@ -50,6 +50,16 @@ describe('readIdx', () => {
     expectUserError(() => readIdx(bogus), bogus, '0x42');
   });
 
+  it('rejects a damaged header announcing more dimensions than images or labels have', () => {
+    // A flipped dims byte (03 → 09) makes the next image bytes read as six huge "dimensions".
+    const file = path.join(dir, 'nine-dims-idx');
+    const bytes = idxBytes([3, 5, 7], images);
+    bytes[3] = 9;
+    writeFileAtomic(file, bytes);
+    const message = expectUserError(() => readIdx(file), file, 'announces 9 dimensions', 'images have 3 (N, H, W), labels 1 (N)');
+    expect(message).not.toContain('e+');
+  });
+
   it('rejects a file whose header promises more images than its bytes hold', () => {
     const file = path.join(dir, 'truncated-idx');
     const full = idxBytes([3, 5, 7], images);

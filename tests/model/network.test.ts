@@ -99,7 +99,18 @@ describe('deep autoencoder', () => {
     await expect(build(deepSpec({ decoder: [8, -1] }))).rejects.toThrow(UserError);
     await expect(build(deepSpec({ latent: 0 }))).rejects.toThrow(/model\.latent/);
   });
+
+  it('refuses a network too large to train here as a UserError, before tfjs tries to allocate it', async () => {
+    // 64·10⁵ + 10¹⁰ + … weights: far beyond any memory; tfjs would die with "Invalid typed array length".
+    const tensorsBefore = tf.memory().numTensors;
+    const err = await build(deepSpec({ encoder: [100_000, 100_000] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).issues[0]).toMatchObject({ path: 'model.encoder' });
+    expect((err as Error).message).toMatch(/20,013,600,066 parameters, about \d+ GB .*narrower layers/);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
 });
+
 
 describe('linear autoencoder', () => {
   it('is one Dense to the latent code and one back, ignoring hidden widths', async () => {

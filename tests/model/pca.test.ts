@@ -99,6 +99,19 @@ describe('PCA', () => {
     expect([0, 1, 2, 3].map((i) => small.components[i * 4 + 3])).toEqual([0, 1, 0, 0]);
   });
 
+  it('fits images whose pixels are all constant (nothing varies): unit-vector components, zero variance', async () => {
+    // E.g. blank images saved as (N, H, W, 1): the covariance has no varying pixel at all.
+    const blank = new Float32Array(5 * 4).fill(0.25);
+    const { fit } = fitPca(blank, 5, 4, 2);
+    expect(fit.explainedVariance).toEqual([0, 0]);
+    expect(fit.totalVariance).toBe(0);
+    expect([0, 1, 2, 3].map((i) => fit.components[i * 2])).toEqual([1, 0, 0, 0]);
+    expect([0, 1, 2, 3].map((i) => fit.components[i * 2 + 1])).toEqual([0, 1, 0, 0]);
+    const model = await buildModel(pcaSpec(2), { inputDim: 4, seed: 1, train: { images: blank, count: 5 } });
+    expect(mse(model.reconstruct(blank, 5), blank)).toBe(0);
+    model.dispose();
+  });
+
   it('encodes, decodes and reconstructs batches of the right shape; reconstruct equals decode(encode(x))', async () => {
     const model = await buildModel(pcaSpec(3), { inputDim: d, seed: 1, train: { images, count: n } });
     const z = model.encode(images, n);

@@ -95,6 +95,17 @@ describe('renderRunReport', () => {
     expect(html).toContain('deep autoencoder, encoder 500-300-2, mirrored decoder, relu');
   });
 
+  it('leaves training-only metrics out of a PCA report and calls its fit a fit', () => {
+    const input = reportInput(dir, []);
+    const spec = { ...input.resolved!, model: { ...input.resolved!.model, kind: 'pca' as const } };
+    const metrics = { ...input.metrics!, epochs: 0, best_epoch: null, stopped_early: false, samples_per_second: null, train_seconds: 0.31 };
+    const html = renderRunReport({ ...input, resolved: spec, metrics });
+    for (const key of ['epochs', 'best_epoch', 'stopped_early', 'samples_per_second']) expect(html).not.toContain(`<span class="muted mono">${key}</span>`);
+    expect(html).toContain('<dt>Fit time</dt>');
+    expect(html).not.toContain('<dt>Training time</dt>');
+    expect(html).toContain('<span class="muted mono">test_mse</span>');
+  });
+
   it('accepts pictures as buffers and notes from PictureData', () => {
     const html = renderRunReport({ ...reportInput('', []), pictures: files, notes: pictureNotes(pictureData(28, 28)) });
     expect([...html.matchAll(/<img /g)]).toHaveLength(6);
@@ -159,6 +170,13 @@ describe('renderRunsIndex', () => {
     expect(html).toContain('sweep <span class="muted mono">kind=pca,latent=8</span>');
     expect(html).toContain('<a href="crashed/0002/">folder</a>');
     expect(html).toContain('<span class="badge status-other">stale</span>');
+  });
+
+  it("shows why a run failed under its status, escaped", () => {
+    const failed = { name: 'broken', id: '0003', status: 'failed', kind: 'deep', latent: 2, test_mse: null, started_at: '2025-11-06T10:00:00Z', path: 'broken/0003', error: `data.train_images  file not found ${HOSTILE}` };
+    const html = renderRunsIndex([...rows, failed]);
+    expect(html).toContain('<div class="run-error">data.train_images  file not found');
+    expectNoInjectedMarkup(html);
   });
 
   it('says how to start when there are no runs', () => {

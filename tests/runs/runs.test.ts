@@ -54,6 +54,15 @@ describe('allocateRunDir', () => {
     expect(fs.statSync(second.dir).isDirectory()).toBe(true);
   });
 
+  it('refuses a runs folder that is a file with a one-line UserError naming it', () => {
+    const file = path.join(tmp, 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    for (const allocate of [() => allocateRunDir(path.join(file, 'demo')), () => allocateNumberedDir(path.join(file, 'demo'), 'sweep-')]) {
+      expect(allocate).toThrow(UserError);
+      expect(allocate).toThrow(/not-a-folder is a file, not a folder.*--runs-dir/);
+    }
+  });
+
   it('continues after the largest id, grows past 9999 and ignores other names', () => {
     for (const name of ['0003', '9999', 'latest-notes', 'sweep-0042', '12ab']) fs.mkdirSync(path.join(tmp, name));
     expect(allocateRunDir(tmp).id).toBe('10000');
@@ -213,7 +222,7 @@ describe('listRuns', () => {
     fs.symlinkSync('0001', path.join(runs, 'demo', 'latest'));
     writeRun(
       path.join(runs, 'sw', 'sweep-0001', 'kind=deep,latent=8'),
-      { id: 'kind=deep,latent=8', name: 'sw', status: 'failed', sweep: { dir: 'sweep-0001', trial: 'kind=deep,latent=8' } },
+      { id: 'kind=deep,latent=8', name: 'sw', status: 'failed', sweep: { dir: 'sweep-0001', trial: 'kind=deep,latent=8' }, error: { message: 'train.learning_rate  training diverged', kind: 'user' } },
       { 'resolved.json': { spec: { model: { kind: 'deep', latent: 8 } } } },
     );
     writeRun(path.join(runs, 'sw', 'sweep-0001', 'kind=deep,latent=8.attempt-1'), { id: 'kind=deep,latent=8', name: 'sw', status: 'interrupted' });
@@ -236,7 +245,8 @@ describe('listRuns', () => {
     ]);
     expect(listed[0]).toMatchObject({ name: 'demo', id: '0001', status: 'completed', kind: 'pca', latent: 2, test_mse: 0.05, started_at: '2024-01-01T00:00:00.000Z', stale: false, attempt: null });
     expect(listed[1]).toMatchObject({ status: 'running', stale: true, test_mse: null, kind: null });
-    expect(listed[2]).toMatchObject({ status: 'failed', kind: 'deep', latent: 8, sweep: { dir: 'sweep-0001', trial: 'kind=deep,latent=8' } });
+    expect(listed[0]!.error).toBeNull();
+    expect(listed[2]).toMatchObject({ status: 'failed', kind: 'deep', latent: 8, sweep: { dir: 'sweep-0001', trial: 'kind=deep,latent=8' }, error: 'train.learning_rate  training diverged' });
     expect(listed[3]).toMatchObject({ status: 'interrupted', attempt: 1 });
     expect(listRuns(path.join(tmp, 'missing'))).toEqual([]);
   });

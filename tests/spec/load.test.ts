@@ -65,6 +65,16 @@ describe('valid specs', () => {
       check: (spec) => expect(spec.model.output_activation).toBe('linear'),
     },
     {
+      name: "linear without output_activation is linear end to end (the lecture's f and g linear)",
+      text: lines('model: {kind: linear}'),
+      check: (spec) => expect(spec.model.output_activation).toBe('linear'),
+    },
+    {
+      name: 'linear keeps a sigmoid output the spec asks for',
+      text: lines('model: {kind: linear, output_activation: sigmoid}'),
+      check: (spec) => expect(spec.model.output_activation).toBe('sigmoid'),
+    },
+    {
       name: 'a decoder list and an activation',
       text: lines('model:', '  encoder: [256, 64]', '  decoder: [32, 128]', '  activation: gelu'),
       check: (spec) => expect(spec.model.decoder).toEqual([32, 128]),
@@ -281,6 +291,31 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       expected: [{ path: 'sweep.grid["Model.Latent"]', line: 3, message: /not a dotted key/ }],
     },
     {
+      name: 'sweep values checked where they are written: a typo in a key, a value out of range',
+      text: lines('sweep:', '  grid:', '    model.latnt: [2, 4]', '    model.latent: [0, 2]', '    model.kind: [pca, dep]'),
+      expected: [
+        { path: 'sweep.grid["model.latnt"]', line: 3, message: /^model\.latnt: unknown key `latnt`; did you mean `latent`\?$/ },
+        { path: 'sweep.grid["model.latent"][0]', line: 4, message: /^model\.latent must be an integer ≥ 1, got 0 \(in every trial with latent=0\)$/ },
+        { path: 'sweep.grid["model.kind"][1]', line: 5, message: /^model\.kind must be one of pca, linear, deep, got "dep"; did you mean `deep`\?/ },
+      ],
+    },
+    {
+      name: 'random sweep values: list entries, range ends, fractions for a whole-number key',
+      text: lines(
+        'sweep:',
+        '  random:',
+        '    n: 3',
+        '    train.optimizer: [adam, sgdd]',
+        '    train.learning_rate: {min: 0, max: 0.1}',
+        '    model.latent: {min: 2, max: 16}',
+      ),
+      expected: [
+        { path: 'sweep.random["train.optimizer"][1]', line: 4, message: /^train\.optimizer must be one of adam, sgd, rmsprop, got "sgdd".*\(in the trials that draw optimizer=sgdd\)$/ },
+        { path: 'sweep.random["train.learning_rate"].min', line: 5, message: /^train\.learning_rate must be a number > 0, got 0 \(the range's min\)$/ },
+        { path: 'sweep.random["model.latent"]', line: 6, message: /takes whole numbers.*add `integer: true`/ },
+      ],
+    },
+    {
       name: 'extends pointing nowhere',
       text: lines('extends: missing.yaml', 'seed: 1'),
       expected: [{ path: 'extends', line: 1, message: /cannot read "missing\.yaml" .*no such file/ }],
@@ -314,7 +349,9 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
 
 describe('YAML syntax and shape', () => {
   const cases: Array<{ name: string; text: string; line: number; message: RegExp }> = [
-    { name: 'an unclosed list', text: lines('seed: 1', 'model:', '  encoder: [500, 300', 'data: {}'), line: 4, message: /YAML syntax error/ },
+    // Reported where the bracket opens (the line to fix), not where YAML noticed (the next key).
+    { name: 'an unclosed list', text: lines('seed: 1', 'model:', '  encoder: [500, 300', 'data: {}'), line: 3, message: /YAML syntax error: the list opened here with `\[` is not closed with `\]`/ },
+    { name: 'an unclosed mapping', text: lines('model: {kind: pca, latent: [2]', 'seed: 1'), line: 1, message: /the mapping opened here with `\{` is not closed with `\}`/ },
     { name: 'a duplicate key', text: lines('seed: 1', 'seed: 2'), line: 2, message: /keep only one/ },
     { name: 'tab indentation', text: 'model:\n\tlatent: 2\n', line: 2, message: /spaces, not tabs/ },
     { name: 'a list instead of a mapping', text: lines('- 1', '- 2'), line: 1, message: /must be a mapping of keys/ },
@@ -323,6 +360,8 @@ describe('YAML syntax and shape', () => {
   it.each(cases)('$name', ({ text, line, message }) => {
     const issues = problems(text);
     expect(issues.length).toBeGreaterThanOrEqual(1);
+    // The YAML library's advice to programmers (e.g. "use YAML.parseAllDocuments()") is no help here.
+    expect(issues.map((i) => i.message).join('\n')).not.toMatch(/YAML\.\w+\(|please use/);
     expect(issues[0]!.line).toBe(line);
     expect(issues[0]!.col).toBeGreaterThanOrEqual(1);
     expect(issues.map((i) => i.message).join('\n')).toMatch(message);
@@ -488,6 +527,16 @@ describe('overrides', () => {
     );
     expect(issues.find((i) => i.path === 'modle')!.message).toMatch(/did you mean `model`\?/);
     expect(issues.find((i) => i.path === 'model.latent')!.message).toMatch(/integer ≥ 1, got -1/);
+  });
+
+  it('address a sweep entry by its dotted key: sweep.grid.model.latent, sweep.random.train.learning_rate.max', () => {
+    const text = lines('sweep:', '  grid:', '    model.latent: [2, 8]', '  random:', '    n: 2', '    train.learning_rate: {min: 0.001, max: 0.01}');
+    const loaded = load(text, { overrides: { 'sweep.grid.model.latent': [4, 16], 'sweep.grid.model.kind': ['pca', 'deep'], 'sweep.random.train.learning_rate.max': 0.1 } });
+    expect(loaded.spec.sweep?.grid).toEqual({ 'model.latent': [4, 16], 'model.kind': ['pca', 'deep'] });
+    expect(loaded.spec.sweep?.random?.['train.learning_rate']).toMatchObject({ min: 0.001, max: 0.1 });
+    expect(loaded.spec.sweep?.random?.n).toBe(2);
+    // On a spec without a sweep, the first grid key creates it.
+    expect(load(lines('seed: 1'), { overrides: { 'sweep.grid.model.latent': [2, 3] } }).spec.sweep?.grid).toEqual({ 'model.latent': [2, 3] });
   });
 
   it('use the given source name (sweep trials)', () => {

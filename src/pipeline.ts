@@ -13,7 +13,8 @@ import { trainModel } from './train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from './evaluate/index.ts';
 import { renderComparison, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from './render/index.ts';
 import { buildComparison, formatComparison, loadComparedRun, resolveCompareInputs } from './compare/index.ts';
-import { expandSweep, shardTrials } from './plan/index.ts';
+import { shardTrials } from './plan/index.ts';
+import { planSweep, type PlannedTrial } from './pipeline-plan.ts';
 import {
   allocateNumberedDir,
   allocateRunDir,
@@ -28,7 +29,7 @@ import {
   updateLatest,
   type RunRecord,
 } from './runs/index.ts';
-import { InterruptedError, UserError, errorMessage, isUserError } from './shared/errors.ts';
+import { InterruptedError, UserError, errorMessage, formatIssue, isUserError } from './shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from './shared/fs.ts';
 import { createFileLogger, type Logger } from './shared/log.ts';
 import { deriveSeed } from './shared/random.ts';
@@ -161,13 +162,18 @@ async function executeRun(
     if (isTrainable(model)) {
       throwIfAborted(opts.signal);
       record.update({ stage: 'train' });
+      // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
+      const soFar: EpochRecord[] = [];
       training = await trainModel(model, data, spec.train, {
         seed: spec.seed,
         terminal: prefixedTerminal(opts.terminal, opts.sweep ? label : ''),
         logger,
         signal: opts.signal,
+        onEpoch: (rec) => {
+          soFar.push(rec);
+          writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));
+        },
       });
-      writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(training.history));
     }
     const fitSeconds = (performance.now() - fitStart) / 1000;
     throwIfAborted(opts.signal);
@@ -276,7 +282,7 @@ export function formatSeconds(s: number): string {
 /** Loads a spec for running: the CLI's overrides applied, warnings shown once. */
 export function loadSpecForRun(file: string, overrides: Record<string, unknown>, terminal: Terminal): LoadedSpec {
   const loaded = loadSpec(file, { overrides });
-  for (const w of loaded.warnings) terminal.line(`aelab: warning: ${[w.file, w.path, w.message].filter(Boolean).join('  ')}`);
+  for (const w of loaded.warnings) terminal.line(`aelab: warning: ${formatIssue(w)}`);
   return loaded;
 }
 
@@ -297,36 +303,6 @@ export interface SweepOutcome {
   dir: string;
   outcomes: (RunOutcome & { trial: string })[];
   skipped: { trial: string; reason: string }[];
-}
-
-interface PlannedTrial {
-  name: string;
-  overrides: Record<string, unknown>;
-  hash: string;
-}
-
-/** Expands and validates a sweep; every invalid trial is reported before anything runs. */
-export function planSweep(loaded: LoadedSpec): PlannedTrial[] {
-  const sweep = loaded.spec.sweep;
-  if (!sweep) throw new Error('planSweep called on a spec without a sweep block');
-  const trials = expandSweep(sweep, loaded.spec.seed);
-  const planned: PlannedTrial[] = [];
-  const problems: UserError['issues'] = [];
-  for (const trial of trials) {
-    try {
-      const t = loadSpec(loaded.file, {
-        overrides: { ...loaded.overrides, ...trial.overrides },
-        dropSweep: true,
-        overridesSource: `sweep trial ${trial.name}`,
-      });
-      planned.push({ name: trial.name, overrides: trial.overrides, hash: t.hash });
-    } catch (err) {
-      if (!isUserError(err)) throw err;
-      for (const issue of err.issues) problems.push({ ...issue, message: `trial ${trial.name}: ${issue.message}` });
-    }
-  }
-  if (problems.length > 0) throw new UserError(problems);
-  return planned;
 }
 
 export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<SweepOutcome> {
@@ -530,6 +506,15 @@ export async function serveSweepWorker(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // compare: runs → table (stdout) and compare.html with the MSE-vs-latent chart and pictures side by side.
 
+function commonAncestor(dirs: string[]): string {
+  let common = path.resolve(dirs[0]!);
+  for (const d of dirs.slice(1)) {
+    const abs = path.resolve(d);
+    while (abs !== common && !abs.startsWith(common + path.sep)) common = path.dirname(common);
+  }
+  return common;
+}
+
 export type CompareFormat = 'table' | 'md' | 'csv' | 'json';
 
 export interface CompareResult {
@@ -540,11 +525,12 @@ export interface CompareResult {
 
 /**
  * Compares runs. compare.html goes to `outDir` when given; else into the sweep folder when one
- * sweep folder is compared; else into a fresh <runsDir>/.compare/NNNN/ (a dot name can never clash with an experiment's name).
+ * sweep folder is compared; else into a fresh .compare/NNNN/ in `runsDir` or, without it, in the
+ * runs' nearest common folder (a dot name can never clash with an experiment's name).
  */
 export async function compareRuns(
   args: string[],
-  opts: { format: CompareFormat; sort?: string; outDir?: string; runsDir: string; cwd: string },
+  opts: { format: CompareFormat; sort?: string; outDir?: string; runsDir?: string; cwd: string },
 ): Promise<CompareResult> {
   const skipped: CompareResult['skipped'] = [];
   const dirs = resolveCompareInputs(args, opts.cwd, (s) => skipped.push(s));
@@ -556,7 +542,8 @@ export async function compareRuns(
     const only = path.resolve(opts.cwd, args[0]!);
     if (fs.existsSync(path.join(only, 'sweep.json'))) outDir = only;
   }
-  outDir ??= allocateNumberedDir(path.join(opts.runsDir, '.compare'), '').dir;
+  // Without --out: beside the compared runs (their nearest common folder), not in the cwd.
+  outDir ??= allocateNumberedDir(path.join(opts.runsDir ?? commonAncestor(dirs.map((d) => path.dirname(d))), '.compare'), '').dir;
   fs.mkdirSync(outDir, { recursive: true });
 
   const picture = (dir: string, file: string) => (fs.existsSync(path.join(dir, file)) ? path.relative(outDir, path.join(dir, file)) : null);

@@ -2,7 +2,8 @@
 // (exit 2) that say what was wrong in a few words.
 import { parseArgs } from 'node:util';
 
-import { closest } from '../spec/index.ts';
+import { isUserError } from '../shared/errors.ts';
+import { closest, parseSetArgs } from '../spec/index.ts';
 
 /** The command line itself is wrong (unknown flag, missing argument): exit 2 with the usage line. */
 export class UsageError extends Error {
@@ -101,4 +102,20 @@ export function wantsHelp(args: readonly string[]): boolean {
     if (arg === '--help' || arg === '-h') return true;
   }
   return false;
+}
+
+/**
+ * `--set` values → overrides. A flag that cannot be read (no `=`, no key, a value that is not
+ * YAML) is a mistake on the command line, so it exits 2 like any other usage error. A value of the
+ * wrong type or range is found later, with the spec, and reported like a spec error.
+ */
+export function parseSetFlags(sets: readonly string[] | undefined): Record<string, unknown> {
+  try {
+    return parseSetArgs(sets ?? []);
+  } catch (err) {
+    if (isUserError(err) && err.issues.every((i) => i.file === '--set')) {
+      throw new UsageError(err.issues.map((i) => `--set ${i.path ? i.path + ' ' : ''}${i.message}`).join('; '));
+    }
+    throw err;
+  }
 }

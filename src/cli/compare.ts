@@ -22,8 +22,8 @@ options:
   --format F     table (default), md, csv or json
   --sort METRIC  sort by a metric or a differing parameter (default test_mse)
   --out DIR      where compare.html goes (default: the sweep folder when comparing one sweep,
-                 otherwise a new runs/.compare/NNNN/)
-  --runs-dir DIR the runs folder (default ./runs), for the default --out
+                 otherwise a new .compare/NNNN/ in the runs' nearest common folder)
+  --runs-dir DIR put the default .compare/NNNN/ in DIR instead
   -h, --help     show this help`,
 
   async run(args, ctx) {
@@ -38,7 +38,7 @@ options:
       format,
       sort: values.sort,
       outDir: values.out,
-      runsDir: path.resolve(values['runs-dir'] ?? 'runs'),
+      runsDir: values['runs-dir'] === undefined ? undefined : path.resolve(values['runs-dir']),
       cwd: process.cwd(),
     });
     for (const s of result.skipped) ctx.err(`aelab: skipped ${s.path}: ${s.reason}`);

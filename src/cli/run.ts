@@ -13,8 +13,7 @@ import {
 import { parseShard } from '../plan/index.ts';
 import { InterruptedError } from '../shared/errors.ts';
 import { createTerminal } from '../shared/terminal.ts';
-import { parseSetArgs } from '../spec/index.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { parseCommandArgs, parseSetFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { expandFileArgs } from './files.ts';
 import { internalErrorReport } from './main.ts';
@@ -69,7 +68,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: must be a whole number ≥ 1`);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
-    const overrides = parseSetArgs(values.set ?? []);
+    const overrides = parseSetFlags(values.set);
     const runsDir = path.resolve(values['runs-dir'] ?? 'runs');
     const terminal = createTerminal(process.stderr);
 

@@ -1,6 +1,6 @@
 import { formatIssue } from '../shared/errors.ts';
-import { displayPath, loadSpec, parseSetArgs, specToYaml } from '../spec/index.ts';
-import { parseCommandArgs } from './args.ts';
+import { displayPath, loadSpec, specToYaml } from '../spec/index.ts';
+import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
 
 const usage = 'aelab show <spec> [--set key=value …]';
@@ -21,7 +21,7 @@ exit status: 0 valid, 1 invalid spec (problems on stderr), 2 bad command line`,
 
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs(args, { set: { type: 'string', multiple: true } }, { min: 1, max: 1, name: 'spec file' });
-    const overrides = parseSetArgs(values.set ?? []);
+    const overrides = parseSetFlags(values.set);
     const loaded = loadSpec(positionals[0]!, { overrides });
     for (const warning of loaded.warnings) ctx.err(formatIssue({ ...warning, message: `warning: ${warning.message}` }));
     const origin = [displayPath(loaded.file), ...loaded.extendsChain.slice(1).map((f) => `extends ${displayPath(f)}`)];

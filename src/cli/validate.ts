@@ -1,8 +1,9 @@
 import { formatIssue, isUserError, type Issue } from '../shared/errors.ts';
-import { displayPath, loadSpec, parseSetArgs } from '../spec/index.ts';
-import { parseCommandArgs } from './args.ts';
+import { displayPath, loadSpec } from '../spec/index.ts';
+import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
 import { expandFileArgs } from './files.ts';
+import { planSweep } from '../pipeline-plan.ts';
 
 const usage = 'aelab validate <files|globs…> [--set key=value …]';
 
@@ -26,7 +27,7 @@ exit status: 0 all specs valid, 1 some spec invalid, 2 bad command line (e.g. no
 
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs(args, { set: { type: 'string', multiple: true } }, { min: 1, name: 'spec file' });
-    const overrides = parseSetArgs(values.set ?? []);
+    const overrides = parseSetFlags(values.set);
     const files = expandFileArgs(positionals);
     const show = (issue: Issue, warning = false) =>
       ctx.out(`  ${formatIssue(warning ? { ...issue, message: `warning: ${issue.message}` } : issue)}`);
@@ -36,7 +37,11 @@ exit status: 0 all specs valid, 1 some spec invalid, 2 bad command line (e.g. no
       const name = displayPath(file);
       try {
         const loaded = loadSpec(file, { overrides });
-        const note = loaded.warnings.length > 0 ? ` (${plural(loaded.warnings.length, 'warning')})` : '';
+        // A sweep is valid when every trial is: combinations of swept keys can clash.
+        const trials = loaded.spec.sweep ? planSweep(loaded).length : 0;
+        const note =
+          (trials > 0 ? ` (sweep of ${plural(trials, 'trial')})` : '') +
+          (loaded.warnings.length > 0 ? ` (${plural(loaded.warnings.length, 'warning')})` : '');
         ctx.out(`✓ ${name}${note}`);
         for (const warning of loaded.warnings) show(warning, true);
       } catch (err) {

@@ -229,5 +229,17 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
     });
   }
 
+  // --- outputs ---
+  // interpolation_steps may be 0 so that "every output 0" turns all pictures off; a row needs both ends.
+  const outputs = isPlainObject(spec.outputs) ? spec.outputs : {};
+  const steps = num(outputs.interpolation_steps);
+  if ((num(outputs.interpolations) ?? 0) > 0 && steps !== undefined && steps < 2) {
+    errors.push({
+      path: ['outputs', 'interpolation_steps'],
+      prefer: 'value',
+      message: `must be at least 2 (both ends of each interpolation) while outputs.interpolations is ${String(outputs.interpolations)}; set interpolations: 0 to turn the picture off`,
+    });
+  }
+
   return { errors, warnings };
 }

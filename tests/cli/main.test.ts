@@ -22,6 +22,7 @@ beforeAll(() => {
     'two-errors.yaml': lines('model:', '  latent: -2', '  encoder: [500, "x"]'),
     'pca-encoder.yaml': lines('model:', '  kind: pca', '  encoder: [64]'),
     'sub/nested.yaml': lines('seed: 5'),
+    'sweep-clash.yaml': lines('sweep:', '  grid:', '    model.kind: [pca, deep]', '    model.latent: [2, 1000]'),
   });
 });
 afterAll(() => removeFixtures(dir));
@@ -38,6 +39,17 @@ async function cli(argv: string[], env: Record<string, string | undefined> = {})
 }
 
 describe('aelab validate', () => {
+  it('checks every trial of a sweep: swept keys can clash in one combination only', async () => {
+    const { code, out } = await cli(['validate', at('sweep-clash.yaml')]);
+    expect(code).toBe(1);
+    expect(out).toContain('sweep trial kind=pca,latent=1000');
+    expect(out).toMatch(/at most 784 components, got 1000/);
+    expect(out).not.toContain('kind=deep,latent=1000');
+    const ok = await cli(['validate', path.join(ROOT, 'experiments', 'pca-vs-deep.yaml')]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('sweep of 10 trials');
+  });
+
   it('exits 0 on the experiments (glob expanded by aelab)', async () => {
     const { code, out } = await cli(['validate', 'experiments/*.yaml']);
     expect(code).toBe(0);
@@ -110,15 +122,19 @@ describe('aelab show', () => {
     expect(err).toContain('model.encoder  warning: ignored');
   });
 
-  it('exits 1 with the problems on stderr for an invalid spec or a bad --set', async () => {
+  it('exits 1 for an invalid spec or --set value, 2 for an unreadable --set flag', async () => {
     const invalid = await cli(['show', at('typo.yaml')]);
     expect(invalid.code).toBe(1);
     expect(invalid.err).toContain('did you mean `model`?');
     expect(invalid.err).not.toMatch(/\n\s+at /);
     const badSet = await cli(['show', at('good.yaml'), '--set', 'model.latent']);
-    expect(badSet.code).toBe(1);
+    expect(badSet.code).toBe(2);
     expect(badSet.err).toContain('--set');
     expect(badSet.err).toContain('expected key=value');
+    expect(badSet.err).toContain('usage: aelab show');
+    const badValue = await cli(['show', at('good.yaml'), '--set', 'model.latent=-2']);
+    expect(badValue.code).toBe(1);
+    expect(badValue.err).toMatch(/--set.*model\.latent.*must be an integer ≥ 1, got -2/);
   });
 
   it('exits 2 for two specs', async () => {

@@ -353,7 +353,9 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
     }
   };
 
-  if (opts.jobs <= 1) {
+  // This process is one of the jobs (its backend and data are already loaded); the other jobs are
+  // worker processes fed from the same queue.
+  const runHere = async () => {
     for (let next = nextTrial(); next; next = nextTrial()) {
       let outcome: RunOutcome;
       try {
@@ -371,9 +373,10 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
       }
       record(next.trial.name, outcome);
     }
-  } else {
-    await runWithWorkers(loaded, opts, opened.dir, nextTrial, record);
-  }
+  };
+  const workers = Math.min(opts.jobs - 1, mine.length - 1);
+  if (workers <= 0) await runHere();
+  else await Promise.all([runWithWorkers(loaded, opts, workers, opened.dir, nextTrial, record), runHere()]);
   updateSweepStatus(opened.dir);
   return result;
 }
@@ -402,6 +405,7 @@ const TS_RUNNER = path.join(projectRoot, 'bin', 'run-ts.mjs');
 async function runWithWorkers(
   loaded: LoadedSpec,
   opts: SweepOptions,
+  count: number,
   sweepDir: string,
   nextTrial: () => { trial: PlannedTrial; dir: string } | null,
   record: (trial: string, outcome: RunOutcome) => void,
@@ -447,7 +451,6 @@ async function runWithWorkers(
       worker.on('error', reject);
     });
 
-  const count = Math.max(1, opts.jobs);
   const running: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     const worker = fork(TS_RUNNER, [WORKER_ENTRY], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env } });

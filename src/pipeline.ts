@@ -1,6 +1,6 @@
 // The only composer: spec → plan → data → model → train → evaluate → render → runs.
 // Every stage is imported through its index; this file decides the order and where files go.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -292,6 +292,8 @@ export function loadSpecForRun(file: string, overrides: Record<string, unknown>,
 
 export interface SweepOptions extends RunOptions {
   jobs: number;
+  /** Worker processes for the other jobs (see startWorkerPool); none runs every trial here. */
+  pool?: WorkerPool;
   shard?: { index: number; count: number };
   failFast: boolean;
   /** Take over trials marked running on another host (their machines are known to be gone). */
@@ -374,9 +376,8 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
       record(next.trial.name, outcome);
     }
   };
-  const workers = Math.min(opts.jobs - 1, mine.length - 1);
-  if (workers <= 0) await runHere();
-  else await Promise.all([runWithWorkers(loaded, opts, workers, opened.dir, nextTrial, record), runHere()]);
+  if (!opts.pool || opts.pool.size === 0) await runHere();
+  else await Promise.all([runWithWorkers(loaded, opts, opts.pool, opened.dir, nextTrial, record), runHere()]);
   updateSweepStatus(opened.dir);
   return result;
 }
@@ -402,64 +403,97 @@ type WorkerReply = { type: 'ready'; backend: BackendInfo } | { type: 'done'; tri
 const WORKER_ENTRY = fileURLToPath(new URL('./sweep-worker.ts', import.meta.url));
 const TS_RUNNER = path.join(projectRoot, 'bin', 'run-ts.mjs');
 
+/** A started sweep worker: resolves `ready` once its backend is up; runs one trial at a time. */
+interface SweepWorker {
+  ready: Promise<boolean>;
+  runTrial(task: WorkerTask): Promise<RunOutcome>;
+  close(): void;
+}
+
+/**
+ * Worker processes for `--jobs N` (N − 1 of them: this process is a job too). Started before the
+ * parent initialises its own backend, so that their start-up (tsx, tfjs, wasm: ~1.5 s) overlaps
+ * the parent's instead of delaying the sweep; one pool serves every sweep spec of the command.
+ */
+export interface WorkerPool {
+  readonly size: number;
+  workers: SweepWorker[];
+  close(): void;
+}
+
+export function startWorkerPool(count: number, init: Omit<WorkerInit, 'type'>): WorkerPool {
+  const workers: SweepWorker[] = [];
+  for (let i = 0; i < count; i++) {
+    const child = fork(TS_RUNNER, [WORKER_ENTRY], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env } });
+    let pending: { resolve: (o: RunOutcome) => void; reject: (e: Error) => void } | null = null;
+    let exited = false;
+    const ready = new Promise<boolean>((resolve) => {
+      child.on('message', (msg: WorkerReply) => {
+        if (msg.type === 'ready') resolve(true);
+        else if (msg.type === 'done' && pending) {
+          const p = pending;
+          pending = null;
+          p.resolve(msg.outcome);
+        }
+      });
+      child.on('exit', (code, signal) => {
+        exited = true;
+        resolve(false);
+        if (pending) {
+          const p = pending;
+          pending = null;
+          p.reject(new Error(`worker exited (${signal ?? code})`));
+        }
+      });
+      child.on('error', () => resolve(false));
+    });
+    child.send({ type: 'init', ...init } satisfies WorkerInit);
+    workers.push({
+      ready,
+      runTrial: (task) =>
+        new Promise<RunOutcome>((resolve, reject) => {
+          if (exited) return reject(new Error('worker is gone'));
+          pending = { resolve, reject };
+          child.send(task);
+        }),
+      close: () => {
+        if (!exited && child.connected) child.disconnect();
+      },
+    });
+  }
+  return { size: count, workers, close: () => workers.forEach((w) => w.close()) };
+}
+
 async function runWithWorkers(
   loaded: LoadedSpec,
   opts: SweepOptions,
-  count: number,
+  pool: WorkerPool,
   sweepDir: string,
   nextTrial: () => { trial: PlannedTrial; dir: string } | null,
   record: (trial: string, outcome: RunOutcome) => void,
 ): Promise<void> {
-  const workers: ChildProcess[] = [];
-  const serve = (worker: ChildProcess) =>
-    new Promise<void>((resolve, reject) => {
-      let current: { trial: string; runDir: string } | null = null;
-      const dispatch = () => {
-        const next = nextTrial();
-        if (!next) {
-          current = null;
-          worker.disconnect();
-          return;
-        }
-        current = { trial: next.trial.name, runDir: next.dir };
-        const task: WorkerTask = {
-          type: 'trial',
-          file: loaded.file,
-          overrides: { ...loaded.overrides, ...next.trial.overrides },
-          trial: next.trial.name,
-          runDir: next.dir,
-          sweepDir,
-        };
-        worker.send(task);
+  const serve = async (worker: SweepWorker) => {
+    if (!(await worker.ready)) return; // a worker that failed to start leaves its share to the others
+    for (let next = nextTrial(); next; next = nextTrial()) {
+      const task: WorkerTask = {
+        type: 'trial',
+        file: loaded.file,
+        overrides: { ...loaded.overrides, ...next.trial.overrides },
+        trial: next.trial.name,
+        runDir: next.dir,
+        sweepDir,
       };
-      worker.on('message', (msg: WorkerReply) => {
-        if (msg.type === 'ready') dispatch();
-        else if (msg.type === 'done') {
-          record(msg.trial, msg.outcome);
-          dispatch();
-        }
-      });
-      worker.on('exit', (code, signal) => {
-        if (current) {
-          // The worker died mid-trial: its run.json still says running with a dead pid, so a rerun
-          // reclaims it; report it as failed here.
-          record(current.trial, { dir: current.runDir, status: opts.signal.aborted ? 'interrupted' : 'failed', error: `worker exited (${signal ?? code})` });
-        }
-        if (code === 0 || code === 130 || opts.signal.aborted) resolve();
-        else reject(new Error(`sweep worker exited with ${signal ?? code}`));
-      });
-      worker.on('error', reject);
-    });
-
-  const running: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const worker = fork(TS_RUNNER, [WORKER_ENTRY], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env } });
-    workers.push(worker);
-    const init: WorkerInit = { type: 'init', runsDir: opts.runsDir, backend: opts.backend, command: opts.command };
-    worker.send(init);
-    running.push(serve(worker));
-  }
-  await Promise.all(running);
+      try {
+        record(next.trial.name, await worker.runTrial(task));
+      } catch (err) {
+        // The worker died mid-trial: its run.json still says running with a dead pid, so a rerun
+        // reclaims it; report it here and stop feeding this worker.
+        record(next.trial.name, { dir: next.dir, status: opts.signal.aborted ? 'interrupted' : 'failed', error: errorMessage(err) });
+        return;
+      }
+    }
+  };
+  await Promise.all(pool.workers.map(serve));
 }
 
 /** The body of a sweep worker process (src/sweep-worker.ts). */

@@ -7,6 +7,7 @@ import {
   prepareBackend,
   runSingle,
   runSweep,
+  startWorkerPool,
   type BackendName,
   type RunOutcome,
 } from '../pipeline.ts';
@@ -91,13 +92,17 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     process.on('SIGTERM', onSignal);
 
     const outcomes: RunOutcome[] = [];
+    // Workers boot while this process loads its own backend (see startWorkerPool).
+    const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
+      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ['aelab', ...process.argv.slice(2)] })
+      : undefined;
     try {
       const backendInfo = await prepareBackend(backend, terminal);
       const common = { runsDir, overrides, backend, terminal, command: ['aelab', ...process.argv.slice(2)], signal: controller.signal, backendInfo };
       for (const loaded of specs) {
         if (controller.signal.aborted) break;
         if (loaded.spec.sweep) {
-          const sweep = await runSweep(loaded, { ...common, jobs, shard, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
+          const sweep = await runSweep(loaded, { ...common, jobs, pool, shard, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
           for (const o of sweep.outcomes) ctx.out(o.dir);
           outcomes.push(...sweep.outcomes);
           const failed = sweep.outcomes.filter((o) => o.status === 'failed');
@@ -119,6 +124,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         }
       }
     } finally {
+      pool?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

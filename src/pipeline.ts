@@ -418,11 +418,14 @@ interface SweepWorker {
 export interface WorkerPool {
   readonly size: number;
   workers: SweepWorker[];
+  /** Passes SIGINT/SIGTERM on, so that a `kill` of the parent alone also interrupts the workers' trials. */
+  signal(sig: NodeJS.Signals): void;
   close(): void;
 }
 
 export function startWorkerPool(count: number, init: Omit<WorkerInit, 'type'>): WorkerPool {
   const workers: SweepWorker[] = [];
+  const children: ReturnType<typeof fork>[] = [];
   for (let i = 0; i < count; i++) {
     const child = fork(TS_RUNNER, [WORKER_ENTRY], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env } });
     let pending: { resolve: (o: RunOutcome) => void; reject: (e: Error) => void } | null = null;
@@ -447,6 +450,7 @@ export function startWorkerPool(count: number, init: Omit<WorkerInit, 'type'>): 
       });
       child.on('error', () => resolve(false));
     });
+    children.push(child);
     child.send({ type: 'init', ...init } satisfies WorkerInit);
     workers.push({
       ready,
@@ -461,7 +465,12 @@ export function startWorkerPool(count: number, init: Omit<WorkerInit, 'type'>): 
       },
     });
   }
-  return { size: count, workers, close: () => workers.forEach((w) => w.close()) };
+  return {
+    size: count,
+    workers,
+    signal: (sig) => children.forEach((c) => c.exitCode === null && c.kill(sig)),
+    close: () => workers.forEach((w) => w.close()),
+  };
 }
 
 async function runWithWorkers(

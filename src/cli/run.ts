@@ -78,6 +78,10 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     const specs = expandFileArgs(positionals).map((file) => loadSpecForRun(file, overrides, terminal));
     if (shard && !specs.some((s) => s.spec.sweep)) throw new UsageError('--shard applies to sweep specs only');
 
+    // Workers boot while this process loads its own backend (see startWorkerPool).
+    const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
+      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ['aelab', ...process.argv.slice(2)] })
+      : undefined;
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       if (controller.signal.aborted) {
@@ -87,15 +91,12 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
       terminal.clearStatus();
       terminal.line(`aelab: ${signal} — stopping after the current batch (press Ctrl-C again to quit now)`);
       controller.abort(signal);
+      pool?.signal(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
     const outcomes: RunOutcome[] = [];
-    // Workers boot while this process loads its own backend (see startWorkerPool).
-    const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
-      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ['aelab', ...process.argv.slice(2)] })
-      : undefined;
     try {
       const backendInfo = await prepareBackend(backend, terminal);
       const common = { runsDir, overrides, backend, terminal, command: ['aelab', ...process.argv.slice(2)], signal: controller.signal, backendInfo };

@@ -106,4 +106,27 @@ describe('aelab run on a sweep spec', () => {
     expect(res.stderr).toMatch(/latent=0/);
     expect(fs.existsSync(runsDir)).toBe(false);
   });
+
+  it('marks the trials of every job interrupted when only the parent gets SIGINT', async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, 'stop', sweepSpec('    seed: [1, 2]').replace('epochs: 1', 'epochs: 500').replace('limit: 300', 'limit: 2000'));
+    const runsDir = path.join(dir, 'runs');
+    let sent = false;
+    let seen = 0;
+    const res = await runCli(['run', spec, '--runs-dir', runsDir, '--jobs', '2'], {
+      onStderr: (chunk, child) => {
+        seen += (chunk.match(/epoch 1\//g) ?? []).length;
+        if (!sent && seen >= 2) {
+          sent = true;
+          child.kill('SIGINT'); // the parent only, as `kill -INT <pid>` would
+        }
+      },
+    });
+    expect(sent, res.stderr).toBe(true);
+    expect(res.code).toBe(130);
+    const sweepDir = path.join(runsDir, 'stop', 'sweep-0001');
+    const runs = ['seed=1', 'seed=2'].map((t) => readJson<{ status: string; pid: number }>(path.join(sweepDir, t, 'run.json')));
+    expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted']);
+    expect(runs[0]!.pid).not.toBe(runs[1]!.pid);
+  }, 120_000);
 });

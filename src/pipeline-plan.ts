@@ -10,6 +10,15 @@ export interface PlannedTrial {
   hash: string;
 }
 
+/** A trial's own spec: the sweep spec without its sweep block, with the trial's keys set. */
+export function loadTrialSpec(file: string, baseOverrides: Record<string, unknown>, trial: { name: string; overrides: Record<string, unknown> }): LoadedSpec {
+  return loadSpec(file, {
+    overrides: { ...baseOverrides, ...trial.overrides },
+    dropSweep: true,
+    overridesSource: `sweep trial ${trial.name}`,
+  });
+}
+
 /** Expands and validates a sweep; every invalid trial is reported before anything runs. */
 export function planSweep(loaded: LoadedSpec): PlannedTrial[] {
   const sweep = loaded.spec.sweep;
@@ -19,11 +28,7 @@ export function planSweep(loaded: LoadedSpec): PlannedTrial[] {
   const problems: UserError['issues'] = [];
   for (const trial of trials) {
     try {
-      const t = loadSpec(loaded.file, {
-        overrides: { ...loaded.overrides, ...trial.overrides },
-        dropSweep: true,
-        overridesSource: `sweep trial ${trial.name}`,
-      });
+      const t = loadTrialSpec(loaded.file, loaded.overrides, trial);
       planned.push({ name: trial.name, overrides: trial.overrides, hash: t.hash });
     } catch (err) {
       if (!isUserError(err)) throw err;

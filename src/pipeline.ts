@@ -2,7 +2,6 @@
 // Every stage is imported through its index; this file decides the order and where files go.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,10 +10,10 @@ import { loadDataset } from './data/index.ts';
 import { buildModel, selectBackend } from './model/index.ts';
 import { trainModel } from './train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from './evaluate/index.ts';
-import { renderComparison, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from './render/index.ts';
+import { formatDuration, renderComparison, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from './render/index.ts';
 import { buildComparison, formatComparison, loadComparedRun, resolveCompareInputs } from './compare/index.ts';
 import { shardTrials } from './plan/index.ts';
-import { planSweep, type PlannedTrial } from './pipeline-plan.ts';
+import { loadTrialSpec, planSweep, type PlannedTrial } from './pipeline-plan.ts';
 import {
   allocateNumberedDir,
   allocateRunDir,
@@ -97,17 +96,13 @@ export async function runSingle(
     id,
     name: spec.name,
     status: 'running',
-    started_at: new Date().toISOString(),
     command: opts.command,
     spec_file: path.resolve(loaded.file),
     spec_hash: loaded.hash,
     overrides: loaded.overrides,
     backend: opts.backendInfo,
     versions: { node: process.version, tfjs: opts.backendInfo.tfjs_version, aelab: aelabVersion() },
-    git: gitInfo(projectRoot) ?? undefined,
-    cpus: os.cpus().length,
-    pid: process.pid,
-    hostname: os.hostname(),
+    git: gitInfoOnce() ?? undefined,
     ...(opts.sweep ? { sweep: opts.sweep } : {}),
   });
   logger.info({ event: 'start', spec_file: loaded.file, hash: loaded.hash, backend: opts.backendInfo.name }, 'run started');
@@ -116,15 +111,15 @@ export async function runSingle(
   opts.terminal.line(`aelab: run ${label} → ${dir}`);
 
   try {
-    await executeRun(spec, data, dir, record, logger, opts, label);
+    await executeRun(spec, loaded.text, data, dir, record, logger, opts, label);
     record.complete();
     logger.info({ event: 'completed', seconds: record.data.duration_seconds }, 'run completed');
     if (!opts.sweep) updateLatest(path.dirname(dir), id);
-    opts.terminal.line(`aelab: ${label} completed in ${formatSeconds(record.data.duration_seconds ?? 0)}`);
+    opts.terminal.line(`aelab: ${label} completed in ${formatDuration(record.data.duration_seconds ?? 0)}`);
     return { dir, status: 'completed' };
   } catch (err) {
     if (err instanceof InterruptedError) {
-      record.interrupt(err.message.replace('interrupted by ', ''));
+      record.fail(err); // marks it interrupted, with the signal
       logger.warn({ event: 'interrupted' }, err.message);
       opts.terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}`);
       return { dir, status: 'interrupted', error: err.message };
@@ -142,6 +137,7 @@ export async function runSingle(
 
 async function executeRun(
   spec: ResolvedSpec,
+  specText: string,
   data: Dataset,
   dir: string,
   record: RunRecord,
@@ -223,7 +219,7 @@ async function executeRun(
       dir,
       run: { ...record.data, status: 'completed' },
       metrics,
-      specYaml: fs.readFileSync(path.join(dir, 'spec.yaml'), 'utf8'),
+      specYaml: specText,
       resolved: spec,
       pictures: files.filter((f) => f.name.endsWith('.png')).map((f) => f.name),
       notes: pictureNotes(pictures),
@@ -273,10 +269,11 @@ function prefixedTerminal(t: Terminal, prefix: string): Terminal {
   return { ...t, isTTY: t.isTTY, line: (s) => t.line(`[${prefix}] ${s}`), status: (s) => t.status(`[${prefix}] ${s}`) };
 }
 
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
+// git is asked once per process, not once per run: a sweep worker runs many.
+let gitCached: ReturnType<typeof gitInfo> | undefined;
+function gitInfoOnce(): ReturnType<typeof gitInfo> {
+  if (gitCached === undefined) gitCached = gitInfo(projectRoot);
+  return gitCached;
 }
 
 /** Loads a spec for running: the CLI's overrides applied, warnings shown once. */
@@ -347,6 +344,7 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
     result.outcomes.push({ ...outcome, trial });
     updateSweepStatus(opened.dir);
     if (outcome.status === 'failed') {
+      if (outcome.internalStack) opts.terminal.line(`aelab: [${trial}] internal error (a bug in aelab):\n${outcome.internalStack}`);
       opts.terminal.line(`aelab: [${trial}] failed: ${outcome.error ?? 'unknown error'}`);
       if (opts.failFast) {
         stop = true;
@@ -361,17 +359,14 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
     for (let next = nextTrial(); next; next = nextTrial()) {
       let outcome: RunOutcome;
       try {
-        const trialLoaded = loadSpec(loaded.file, {
-          overrides: { ...loaded.overrides, ...next.trial.overrides },
-          dropSweep: true,
-          overridesSource: `sweep trial ${next.trial.name}`,
-        });
+        const trialLoaded = loadTrialSpec(loaded.file, loaded.overrides, next.trial);
         outcome = await runSingle(trialLoaded, { ...opts, runDir: next.dir, sweep: { dir: opened.dir, trial: next.trial.name } });
       } catch (err) {
         // Refused before the run started (e.g. unreadable data): give the claim back.
-        if (!isUserError(err)) throw err;
         releaseTrial(next.dir);
-        outcome = { dir: next.dir, status: 'failed', error: errorMessage(err) };
+        outcome = isUserError(err)
+          ? { dir: next.dir, status: 'failed', error: errorMessage(err) }
+          : { dir: next.dir, status: 'failed', error: errorMessage(err), internalStack: (err as Error)?.stack ?? String(err) };
       }
       record(next.trial.name, outcome);
     }
@@ -387,7 +382,9 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
 interface WorkerTask {
   type: 'trial';
   file: string;
+  /** The command's --set overrides; the trial's own keys are in trialOverrides. */
   overrides: Record<string, unknown>;
+  trialOverrides: Record<string, unknown>;
   trial: string;
   runDir: string;
   sweepDir: string;
@@ -406,6 +403,7 @@ const TS_RUNNER = path.join(projectRoot, 'bin', 'run-ts.mjs');
 /** A started sweep worker: resolves `ready` once its backend is up; runs one trial at a time. */
 interface SweepWorker {
   ready: Promise<boolean>;
+  readonly alive: boolean;
   runTrial(task: WorkerTask): Promise<RunOutcome>;
   close(): void;
 }
@@ -454,6 +452,9 @@ export function startWorkerPool(count: number, init: Omit<WorkerInit, 'type'>): 
     child.send({ type: 'init', ...init } satisfies WorkerInit);
     workers.push({
       ready,
+      get alive() {
+        return !exited;
+      },
       runTrial: (task) =>
         new Promise<RunOutcome>((resolve, reject) => {
           if (exited) return reject(new Error('worker is gone'));
@@ -483,11 +484,14 @@ async function runWithWorkers(
 ): Promise<void> {
   const serve = async (worker: SweepWorker) => {
     if (!(await worker.ready)) return; // a worker that failed to start leaves its share to the others
-    for (let next = nextTrial(); next; next = nextTrial()) {
+    while (worker.alive) {
+      const next = nextTrial();
+      if (!next) break;
       const task: WorkerTask = {
         type: 'trial',
         file: loaded.file,
-        overrides: { ...loaded.overrides, ...next.trial.overrides },
+        overrides: loaded.overrides,
+        trialOverrides: next.trial.overrides,
         trial: next.trial.name,
         runDir: next.dir,
         sweepDir,
@@ -495,8 +499,9 @@ async function runWithWorkers(
       try {
         record(next.trial.name, await worker.runTrial(task));
       } catch (err) {
-        // The worker died mid-trial: its run.json still says running with a dead pid, so a rerun
-        // reclaims it; report it here and stop feeding this worker.
+        // The worker died mid-trial: a trial it never started goes back to pending; one it started
+        // still says running with a dead pid, so a rerun reclaims it. Stop feeding this worker.
+        releaseTrial(next.dir);
         record(next.trial.name, { dir: next.dir, status: opts.signal.aborted ? 'interrupted' : 'failed', error: errorMessage(err) });
         return;
       }
@@ -515,21 +520,25 @@ export async function serveSweepWorker(): Promise<void> {
   let init: WorkerInit | null = null;
   let backendInfo: BackendInfo | null = null;
   let busy = Promise.resolve();
+  // After the parent disconnects, process.send emits an 'error' event that would crash us.
+  const reply = (m: WorkerReply) => {
+    if (process.connected) process.send!(m, undefined, {}, () => {});
+  };
   process.on('message', (msg: WorkerInit | WorkerTask) => {
     busy = busy.then(async () => {
       if (msg.type === 'init') {
         init = msg;
         backendInfo = await selectBackend(msg.backend);
-        process.send!({ type: 'ready', backend: backendInfo } satisfies WorkerReply);
+        reply({ type: 'ready', backend: backendInfo });
         return;
       }
       if (!init || !backendInfo) throw new Error('sweep worker got a trial before init');
       let outcome: RunOutcome;
       try {
-        const trialLoaded = loadSpec(msg.file, { overrides: msg.overrides, dropSweep: true, overridesSource: `sweep trial ${msg.trial}` });
+        const trialLoaded = loadTrialSpec(msg.file, msg.overrides, { name: msg.trial, overrides: msg.trialOverrides });
         outcome = await runSingle(trialLoaded, {
           runsDir: init.runsDir,
-          overrides: msg.overrides,
+          overrides: trialLoaded.overrides,
           terminal,
           command: init.command,
           signal: controller.signal,
@@ -539,14 +548,27 @@ export async function serveSweepWorker(): Promise<void> {
         });
       } catch (err) {
         releaseTrial(msg.runDir);
-        outcome = { dir: msg.runDir, status: 'failed', error: errorMessage(err) };
+        outcome = isUserError(err)
+          ? { dir: msg.runDir, status: 'failed', error: errorMessage(err) }
+          : { dir: msg.runDir, status: 'failed', error: errorMessage(err), internalStack: (err as Error)?.stack ?? String(err) };
       }
-      process.send!({ type: 'done', trial: msg.trial, outcome } satisfies WorkerReply);
+      reply({ type: 'done', trial: msg.trial, outcome });
+    }).catch((err: unknown) => {
+      // E.g. the backend cannot load: say so once and leave; the parent runs the trials itself.
+      terminal.line(`aelab: sweep worker ${process.pid}: ${errorMessage(err)}`);
+      process.exitCode = 1;
+      if (process.connected) process.disconnect();
     });
   });
-  await new Promise<void>((resolve) => process.on('disconnect', resolve));
+  // The parent is gone (second Ctrl-C, or it failed): finish nothing for nobody.
+  await new Promise<void>((resolve) =>
+    process.on('disconnect', () => {
+      controller.abort('SIGHUP');
+      resolve();
+    }),
+  );
   await busy;
-  process.exitCode = controller.signal.aborted ? 130 : 0;
+  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = controller.signal.aborted ? 130 : 0;
 }
 
 // ---------------------------------------------------------------------------------------------

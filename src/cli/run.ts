@@ -108,8 +108,11 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
           outcomes.push(...sweep.outcomes);
           const failed = sweep.outcomes.filter((o) => o.status === 'failed');
           const completed = sweep.outcomes.filter((o) => o.status === 'completed').length;
+          const interrupted = sweep.outcomes.filter((o) => o.status === 'interrupted').length;
           terminal.line(
-            `aelab: sweep ${sweep.dir}: ${completed} completed, ${failed.length} failed, ${sweep.skipped.length} skipped` +
+            `aelab: sweep ${sweep.dir}: ${completed} completed, ${failed.length} failed, ` +
+              (interrupted > 0 ? `${interrupted} interrupted (rerun to resume), ` : '') +
+              `${sweep.skipped.length} skipped` +
               (failed.length > 0 ? `\n  failed: ${failed.map((o) => `${o.trial} (${o.error ?? 'see its run.json'})`).join('\n  failed: ')}` : ''),
           );
           ctx.out(sweep.dir);

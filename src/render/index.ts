@@ -11,3 +11,4 @@ export {
   type ComparisonRun,
 } from './comparison.ts';
 export type { ComparisonPoint } from './charts.ts';
+export { formatDuration } from './format.ts';

@@ -1,5 +1,6 @@
 // Small dense linear algebra in float64 for latent codes (dimension 1–64): means, covariances,
 // Cholesky factors and a symmetric eigendecomposition. Matrices are row-major d×d Float64Arrays.
+import { symmetricTopEigen } from '../shared/eigen.ts';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -154,71 +155,13 @@ export function affineSample(
 }
 
 /**
- * Eigendecomposition of a symmetric d×d matrix by cyclic Jacobi rotations (exact enough and
- * simple for d ≤ 64). Eigenvalues come sorted descending; vectors[k] is the unit eigenvector of
- * values[k], its sign fixed so that its largest-magnitude entry is positive (stable pictures).
+ * Eigendecomposition of a symmetric d×d matrix (the shared Householder/QL solver that PCA uses).
+ * Eigenvalues come sorted descending; vectors[k] is the unit eigenvector of values[k], its sign
+ * fixed so that its largest-magnitude entry is positive (stable pictures).
  */
 export function symmetricEigen(m: Float64Array, d: number): { values: Float64Array; vectors: Float64Array[] } {
-  const a = new Float64Array(m);
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let total = 0;
-    for (let p = 0; p < d; p++) {
-      for (let q = 0; q < d; q++) {
-        const x = a[p * d + q]! * a[p * d + q]!;
-        total += x;
-        if (p !== q) off += x;
-      }
-    }
-    if (off <= 1e-30 * total || off === 0) break;
-    for (let p = 0; p < d - 1; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q]!;
-        if (apq === 0) continue;
-        const app = a[p * d + p]!;
-        const aqq = a[q * d + q]!;
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p]!;
-          const akq = a[k * d + q]!;
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k]!;
-          const aqk = a[q * d + k]!;
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p]!;
-          const vkq = v[k * d + q]!;
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: d }, (_, i) => i).sort((i, j) => a[j * d + j]! - a[i * d + i]!);
-  const values = new Float64Array(d);
-  const vectors: Float64Array[] = [];
-  order.forEach((col, rank) => {
-    values[rank] = a[col * d + col]!;
-    const vec = new Float64Array(d);
-    let biggest = 0;
-    for (let k = 0; k < d; k++) {
-      vec[k] = v[k * d + col]!;
-      if (Math.abs(vec[k]!) > Math.abs(biggest)) biggest = vec[k]!;
-    }
-    if (biggest < 0) for (let k = 0; k < d; k++) vec[k] = -vec[k]!;
-    vectors.push(vec);
-  });
-  return { values, vectors };
+  const { values, vectors } = symmetricTopEigen(m, d, d);
+  return { values, vectors: Array.from({ length: d }, (_, k) => vectors.slice(k * d, (k + 1) * d)) };
 }
 
 /** Linear-interpolated percentile p ∈ [0, 100] of an ascending-sorted array. */

@@ -4,5 +4,5 @@ export { selectBackend, currentBackend, backendNames, type BackendName } from '.
 export { buildModel, loadModel, modelKinds, type BuildOptions } from './registry.ts';
 export { fitPca, PcaModel, type PcaFit, type PcaFitTiming } from './pca.ts';
 export { NetworkAutoencoder, hiddenActivations, LEAKY_RELU_ALPHA } from './network.ts';
-export { symmetricTopEigen, type EigenResult } from './eigen.ts';
+export { symmetricTopEigen, type EigenResult } from '../shared/eigen.ts';
 export { fileLoadHandler, fileSaveHandler } from './layers-io.ts';

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../shared/fs.ts';
 import type { Autoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
 import { covariance, type CovarianceMethod } from './covariance.ts';
-import { symmetricTopEigen } from './eigen.ts';
+import { symmetricTopEigen } from '../shared/eigen.ts';
 import { readModelFile, writeManifest, type ModelManifest } from './manifest.ts';
 
 const WEIGHTS_FILE = 'pca.bin';

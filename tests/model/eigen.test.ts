@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { symmetricTopEigen } from '../../src/model/eigen.ts';
+import { symmetricTopEigen } from '../../src/shared/eigen.ts';
 import { createRng } from '../../src/shared/random.ts';
 import { jacobiEigen } from './fixtures.ts';
 

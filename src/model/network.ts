@@ -162,30 +162,15 @@ export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): N
     throw new UserError([{ path: 'model.output_activation', message: `must be sigmoid or linear, got '${String(spec.output_activation)}'` }]);
   }
 
-  checkTrainableSize([inputDim, ...encoderWidths, spec.latent, ...decoderWidths, inputDim], kind);
+  checkTrainableSize([inputDim, ...encoderWidths, spec.latent, ...decoderWidths, inputDim], kind === 'deep' ? 'model.encoder' : 'model.latent');
 
   const layers: tf.layers.Layer[] = [];
-  const dense = (name: string, units: number, act: DenseActivation | null) => {
-    layers.push(
-      tf.layers.dense({
-        name,
-        units,
-        activation: act ?? 'linear',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
-        biasInitializer: 'zeros',
-        ...(layers.length === 0 ? { inputShape: [inputDim] } : {}),
-      }),
-    );
-  };
-  const hidden = (name: string, units: number) => {
-    dense(name, units, TFJS_ACTIVATION[activation!]);
-    if (activation === 'leaky_relu') layers.push(tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA }));
-  };
-  encoderWidths.forEach((w, i) => hidden(`encoder_${i + 1}`, w));
-  dense('latent', spec.latent, 'linear');
+  const inputShape = () => (layers.length === 0 ? [inputDim] : undefined);
+  encoderWidths.forEach((w, i) => layers.push(...hiddenLayers(`encoder_${i + 1}`, w, activation!, seed, inputShape())));
+  layers.push(denseLayer('latent', spec.latent, 'linear', seed, inputShape()));
   const encoderLayerCount = layers.length;
-  decoderWidths.forEach((w, i) => hidden(`decoder_${i + 1}`, w));
-  dense('reconstruction', inputDim, spec.output_activation);
+  decoderWidths.forEach((w, i) => layers.push(...hiddenLayers(`decoder_${i + 1}`, w, activation!, seed)));
+  layers.push(denseLayer('reconstruction', inputDim, spec.output_activation, seed));
 
   const network = tf.sequential({ name: `aelab_${kind}`, layers });
   return new NetworkAutoencoder(network, {
@@ -200,6 +185,24 @@ export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): N
   });
 }
 
+/** A Dense layer with seeded Glorot-uniform weights and zero biases; inputShape only for a model's first layer. */
+export function denseLayer(name: string, units: number, activation: DenseActivation, seed: number, inputShape?: number[]): tf.layers.Layer {
+  return tf.layers.dense({
+    name,
+    units,
+    activation,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
+    biasInitializer: 'zeros',
+    ...(inputShape ? { inputShape } : {}),
+  });
+}
+
+/** One hidden layer of the schema's activation: a Dense, plus a LeakyReLU layer for leaky_relu. */
+export function hiddenLayers(name: string, units: number, activation: HiddenActivation, seed: number, inputShape?: number[]): tf.layers.Layer[] {
+  const dense = denseLayer(name, units, TFJS_ACTIVATION[activation] ?? 'linear', seed, inputShape);
+  return activation === 'leaky_relu' ? [dense, tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA })] : [dense];
+}
+
 /**
  * Training holds every weight four times (the weights, their gradients and Adam's two moments), at
  * 4 bytes each. A network that cannot fit would otherwise fail deep inside tfjs ("Invalid typed
@@ -209,8 +212,9 @@ const BYTES_PER_PARAMETER_IN_TRAINING = 16;
 /** wasm32's address space: the wasm backend keeps all tensors in one heap of at most 4 GiB. */
 const WASM_HEAP_BYTES = 4 * 1024 ** 3;
 
-function checkTrainableSize(widths: number[], kind: NetworkKind): void {
-  let params = 0;
+/** Refuses (UserError at `where`) a dense network of these layer widths that could not train in memory. */
+export function checkTrainableSize(widths: number[], where: string, extraParams = 0): void {
+  let params = extraParams;
   for (let i = 1; i < widths.length; i++) params += widths[i - 1]! * widths[i]! + widths[i]!;
   const wasm = tf.getBackend() === 'wasm';
   const available = wasm ? Math.min(WASM_HEAP_BYTES, os.totalmem()) : os.totalmem();
@@ -218,7 +222,6 @@ function checkTrainableSize(widths: number[], kind: NetworkKind): void {
   // Leave a quarter for the data, the activations of a batch and everything else.
   if (needed <= 0.75 * available) return;
   const gb = (bytes: number) => `${(bytes / 1024 ** 3).toPrecision(3)} GB`;
-  const where = kind === 'deep' ? 'model.encoder' : 'model.latent';
   throw new UserError([
     {
       path: where,
@@ -230,7 +233,7 @@ function checkTrainableSize(widths: number[], kind: NetworkKind): void {
   ]);
 }
 
-function checkWidth(width: number, where: string): void {
+export function checkWidth(width: number, where: string): void {
   if (!Number.isInteger(width) || width < 1) throw new UserError([{ path: where, message: `layer widths must be positive integers, got ${String(width)}` }]);
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.ts';
-import { activeUnits } from '../../src/evaluate/active-units.ts';
+import { activeUnits, codeSparsity } from '../../src/evaluate/code-stats.ts';
 import { cholesky, columnMean, covariance, LOG_2PI, logDetFromCholesky, mahalanobisSq, symmetricEigen } from '../../src/evaluate/linalg.ts';
 import { selectBackend } from '../../src/model/index.ts';
 import { readManifest } from '../../src/model/manifest.ts';
@@ -299,6 +299,11 @@ describe('vae: likelihood bounds', () => {
       codes[i * 3 + 2] = 7; // constant: collapsed
     }
     expect(activeUnits(codes, 300, 3)).toBe(1);
+  });
+
+  it('codeSparsity is the share of code entries with |z| < 1e-3', () => {
+    expect(codeSparsity(Float32Array.from([0, 5e-4, -2e-3, 1, -9e-4, 0.3]), 3, 2)).toBeCloseTo(3 / 6, 12);
+    expect(codeSparsity(new Float32Array(0), 0, 2)).toBeNaN();
   });
 
   // Probabilistic PCA (Tipping & Bishop 1999): x = W z + m + σ ε. A VAE with a linear encoder and a

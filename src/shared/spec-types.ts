@@ -164,6 +164,13 @@ export interface SweepSpec {
   /** Dotted key → list of values; every combination runs (cartesian product, in the order written). */
   grid?: Record<string, unknown[]>;
   /**
+   * Trials listed one by one, each a map of dotted key → value, run in the order written: for
+   * comparisons a grid cannot express, such as (deep, gaussian-diag), (deep, gmm), (vae, prior).
+   * With grid or random, every grid point is combined with every listed trial (and every random
+   * draw).
+   */
+  trials?: (Record<string, unknown>)[];
+  /**
    * n trials drawn with the spec's seed; every other key is a dotted key → a list to pick from or
    * a {min, max, log} range.
    */

@@ -300,6 +300,14 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       ],
     },
     {
+      name: 'listed sweep trials checked where they are written',
+      text: lines('sweep:', '  trials:', '    - {model.kind: deep}', '    - model.kind: dep', '      model.latnt: 2'),
+      expected: [
+        { path: 'sweep.trials[1]["model.kind"]', line: 4, message: /^model\.kind must be one of .*got "dep".*\(in trial 2 of sweep\.trials\)$/ },
+        { path: 'sweep.trials[1]["model.latnt"]', line: 5, message: /^model\.latnt: unknown key `latnt`; did you mean `latent`\?$/ },
+      ],
+    },
+    {
       name: 'random sweep values: list entries, range ends, fractions for a whole-number key',
       text: lines(
         'sweep:',

@@ -1,4 +1,6 @@
-// The contract every density kind implements: a fitter from training codes to a DensityModel.
+// The contract every density kind implements: one descriptor per kind (its file in this folder)
+// holding everything about it — name, spec keys, how it is described, how it is fitted.
+import type { DensityKind, DensitySpec } from '../../shared/spec-types.ts';
 import type { DensityModel } from '../../shared/types.ts';
 
 export interface DensityFitOptions {
@@ -19,6 +21,24 @@ export type DensityFitter = (
   scale: number,
   opts: DensityFitOptions,
 ) => DensityModel;
+
+export interface DensityKindDescriptor<K extends DensityKind = DensityKind> {
+  readonly kind: K;
+  /** Short name for legends and tables, e.g. 'diagonal Gaussian'. */
+  readonly label: string;
+  /** Position among the density kinds wherever they are listed (ascending). */
+  readonly order: number;
+  /**
+   * The kind-specific spec keys this kind reads (dotted, e.g. 'density.components'). A key that
+   * some density kind uses but this one does not is ignored for this kind: a warning when
+   * written, left out of the spec hash, shown as '-' by compare.
+   */
+  readonly uses: readonly string[];
+  /** What the report calls the fitted density, e.g. 'Gaussian mixture with 5 components'. */
+  describe(spec: DensitySpec): string;
+  /** Pure JavaScript (no tfjs): density kinds run wherever the codes are. */
+  readonly fit: DensityFitter;
+}
 
 /** Mean log-likelihood over n codes, with the checks every kind needs. */
 export function meanOf(

@@ -161,5 +161,6 @@ export interface LossResult {
 }
 
 export function isTrainable(model: Autoencoder): model is TrainableAutoencoder {
-  return (model as Partial<TrainableAutoencoder>).network !== undefined;
+  const m = model as Partial<TrainableAutoencoder>;
+  return m.network !== undefined && typeof m.loss === 'function';
 }

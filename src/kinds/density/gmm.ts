@@ -18,7 +18,7 @@ export const GMM_MAX_ITERATIONS = 300;
 const LLOYD_ITERATIONS = 25;
 
 export const fitGmm: DensityFitter = (codes, n, dim, scale, opts) => {
-  const k = opts.components;
+  const k = opts.components as number;
   if (!Number.isInteger(k) || k < 1) {
     throw new UserError([{ path: 'density.components', message: `must be a positive integer, got ${k}` }]);
   }

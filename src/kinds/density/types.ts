@@ -3,12 +3,12 @@
 import type { DensityKind, DensitySpec } from '../../shared/spec-types.ts';
 import type { DensityModel } from '../../shared/types.ts';
 
-export interface DensityFitOptions {
-  /** Mixture components (gmm only; the others ignore it). */
-  components: number;
-  /** Seed for anything random in the fit (gmm's k-means++ start). */
-  seed: number;
-}
+/**
+ * The spec's density block (each kind reads the keys it `uses`, e.g. gmm's components; a caller
+ * passes the whole block so that a new kind's keys arrive without touching the caller) and a seed
+ * for anything random in the fit (gmm's k-means++ start).
+ */
+export type DensityFitOptions = Partial<Omit<DensitySpec, 'kind'>> & { seed: number };
 
 /**
  * Fits a density on n codes of dimension dim (row-major, float64, already checked to be finite

@@ -48,23 +48,18 @@ export interface NetworkDescription {
   /** Hidden widths, input side first / latent side first (empty for linear). */
   encoderWidths: number[];
   decoderWidths: number[];
+  /** Activation of the hidden layers; null when there are none. */
   activation: HiddenActivation | null;
   outputActivation: OutputActivation;
   /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
   encoderLayerCount: number;
 }
 
-/** buildNetwork's options: the architecture, the seed of the initial weights and what training minimises. */
-export interface NetworkOptions {
-  kind: ModelKind;
-  inputDim: number;
-  latent: number;
-  /** Hidden widths, input side first / latent side first; spec errors name model.encoder / model.decoder. */
-  encoderWidths: number[];
-  decoderWidths: number[];
-  /** Activation of the hidden layers; null when there are none. */
-  activation: HiddenActivation | null;
-  outputActivation: OutputActivation;
+/**
+ * buildNetwork's options: the architecture (spec errors about widths name model.encoder and
+ * model.decoder), the seed of the initial weights and what training minimises.
+ */
+export interface NetworkOptions extends Omit<NetworkDescription, 'encoderLayerCount'> {
   seed: number;
   objective: TrainingObjective;
 }

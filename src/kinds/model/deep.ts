@@ -1,7 +1,7 @@
 // model.kind deep: dense encoder → linear latent layer → dense decoder → output activation,
 // trained by gradient descent on the reconstruction MSE. The network (tfjs) is
 // src/model/network.ts, loaded on first build or load.
-import { latentCompressionWarnings, reconstructionMse } from './common.ts';
+import { denseMseNetwork, latentCompressionWarnings, reconstructionMse } from './common.ts';
 import type { KindCheckContext, KindIssue, TrainableModelKind } from './types.ts';
 
 export const deepKind: TrainableModelKind<'deep'> = {
@@ -17,24 +17,11 @@ export const deepKind: TrainableModelKind<'deep'> = {
     return `deep autoencoder, encoder ${[...spec.encoder, spec.latent].join('-')}, ${decoder}, ${spec.activation}`;
   },
   check: (ctx) => ({ errors: [], warnings: [...latentCompressionWarnings(ctx), ...widthSlips(ctx)] }),
-  async build(spec, opts) {
-    const { buildNetwork } = await import('../../model/network.ts');
-    return buildNetwork({
-      kind: 'deep',
-      inputDim: opts.inputDim,
-      latent: spec.latent,
-      encoderWidths: [...spec.encoder],
-      decoderWidths: spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder],
-      activation: spec.activation,
-      outputActivation: spec.output_activation,
-      seed: opts.seed,
-      objective: reconstructionMse,
-    });
-  },
-  async load(dir, manifest) {
-    const { loadNetwork } = await import('../../model/network.ts');
-    return loadNetwork(dir, manifest, reconstructionMse);
-  },
+  ...denseMseNetwork('deep', (spec) => ({
+    encoderWidths: [...spec.encoder],
+    decoderWidths: spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder],
+    activation: spec.activation,
+  })),
 };
 
 const intList = (v: unknown): number[] | undefined =>

@@ -1,7 +1,7 @@
 // model.kind linear: the lecture's "f and g linear" autoencoder (z = Ax + b, x̂ = out(Cz + d)),
 // trained by gradient descent on the reconstruction MSE; PCA is its exact optimum. The network
 // (tfjs) is src/model/network.ts, loaded on first build or load.
-import { latentCompressionWarnings, reconstructionMse } from './common.ts';
+import { denseMseNetwork, latentCompressionWarnings, reconstructionMse } from './common.ts';
 import type { TrainableModelKind } from './types.ts';
 
 export const linearKind: TrainableModelKind<'linear'> = {
@@ -16,22 +16,5 @@ export const linearKind: TrainableModelKind<'linear'> = {
   defaults: { output_activation: 'linear' },
   describe: (spec) => `linear autoencoder, latent ${spec.latent}`,
   check: (ctx) => ({ errors: [], warnings: latentCompressionWarnings(ctx) }),
-  async build(spec, opts) {
-    const { buildNetwork } = await import('../../model/network.ts');
-    return buildNetwork({
-      kind: 'linear',
-      inputDim: opts.inputDim,
-      latent: spec.latent,
-      encoderWidths: [],
-      decoderWidths: [],
-      activation: null,
-      outputActivation: spec.output_activation,
-      seed: opts.seed,
-      objective: reconstructionMse,
-    });
-  },
-  async load(dir, manifest) {
-    const { loadNetwork } = await import('../../model/network.ts');
-    return loadNetwork(dir, manifest, reconstructionMse);
-  },
+  ...denseMseNetwork('linear', () => ({ encoderWidths: [], decoderWidths: [], activation: null })),
 };

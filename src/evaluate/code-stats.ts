@@ -3,7 +3,7 @@
 //   when its posterior mean moves with the input, Var_x(μ_j(x)) > 0.01; a collapsed dimension has
 //   μ_j ≈ 0 for every x and only reproduces the prior.
 // - code sparsity, for sparse autoencoders: the share of code entries that are (nearly) zero.
-import { columnMean, toFloat64 } from './linalg.ts';
+import { columnMean, toFloat64 } from '../shared/linalg.ts';
 
 /** Burda et al.'s threshold on the variance of a posterior mean over the data. */
 export const ACTIVE_UNIT_THRESHOLD = 0.01;

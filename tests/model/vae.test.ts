@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.ts';
 import { activeUnits, codeSparsity } from '../../src/evaluate/code-stats.ts';
-import { cholesky, columnMean, covariance, LOG_2PI, logDetFromCholesky, mahalanobisSq, symmetricEigen } from '../../src/evaluate/linalg.ts';
+import { cholesky, columnMean, covariance, LOG_2PI, logDetFromCholesky, mahalanobisSq, symmetricEigen } from '../../src/shared/linalg.ts';
 import { selectBackend } from '../../src/model/index.ts';
 import { readManifest } from '../../src/model/manifest.ts';
 import { bernoulliNll, buildVae, gaussianNll, klPerImage, loadVae, type VaeOptions, VariationalAutoencoder } from '../../src/model/vae.ts';

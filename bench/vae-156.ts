@@ -12,6 +12,7 @@ import { loadDataset } from '../src/data/index.ts';
 import { activeUnits } from '../src/evaluate/code-stats.ts';
 import { computeReconstructionMetrics } from '../src/evaluate/metrics.ts';
 import { selectBackend } from '../src/model/index.ts';
+import { negativeElbo } from '../src/kinds/model/vae.ts';
 import { buildVae } from '../src/model/vae.ts';
 import { writeJsonAtomic } from '../src/shared/fs.ts';
 import { createRng, deriveSeed } from '../src/shared/random.ts';
@@ -26,7 +27,7 @@ const { dim } = data;
 const n = data.train.count;
 console.log(`data: ${n} train / ${data.validation.count} val / ${data.test.count} test`);
 
-const model = buildVae({ inputDim: dim, latent: 2, encoder: [500, 300], decoder: [300, 500], activation: 'relu', likelihood: 'bernoulli', seed });
+const model = buildVae({ inputDim: dim, latent: 2, encoder: [500, 300], decoder: [300, 500], activation: 'relu', likelihood: 'bernoulli', seed, objective: negativeElbo });
 const optimizer = tf.train.adam(1e-3);
 const variables = model.trainableVariables();
 const rng = createRng(deriveSeed(seed, 'shuffle'));

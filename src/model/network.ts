@@ -12,6 +12,7 @@ import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
 import type { ModelKind, ModelSpec } from '../shared/spec-types.ts';
 import type { LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
+import { addCodeL1 } from './code-penalty.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
 import { writeManifest } from './manifest.ts';
 
@@ -53,6 +54,8 @@ export interface NetworkDescription {
   outputActivation: OutputActivation;
   /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
   encoderLayerCount: number;
+  /** Sparse autoencoder: weight of the L1 penalty on the code added to the objective (0: none). */
+  codeL1?: number;
 }
 
 /**
@@ -111,8 +114,10 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
 
   loss(x: tf.Tensor2D, opts: LossOptions): LossResult {
     this.assertLive();
-    const reconstruction = this.network.apply(x, { training: opts.training }) as tf.Tensor2D;
-    return this.objective.loss(tf, { x, reconstruction }, opts);
+    // The encoder sees opts.input (a corrupted x when denoising); the objective compares with x.
+    const code = applyLayers(this.encoderLayers, opts.input ?? x) as tf.Tensor2D;
+    const reconstruction = applyLayers(this.decoderLayers, code) as tf.Tensor2D;
+    return addCodeL1(this.objective.loss(tf, { x, reconstruction, code }, opts), code, this.description.codeL1 ?? 0);
   }
 
   paramCount(): number {
@@ -142,6 +147,7 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       activation: d.activation,
       output_activation: d.outputActivation,
       encoder_layer_count: d.encoderLayerCount,
+      ...(d.codeL1 ? { code_l1: d.codeL1 } : {}),
       files: ['model.json', 'weights.bin'],
     });
   }
@@ -192,7 +198,7 @@ export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
   const network = tf.sequential({ name: `aelab_${kind}`, layers });
   return new NetworkAutoencoder(
     network,
-    { kind, inputDim, latent, encoderWidths: [...encoderWidths], decoderWidths: [...decoderWidths], activation, outputActivation, encoderLayerCount },
+    { kind, inputDim, latent, encoderWidths: [...encoderWidths], decoderWidths: [...decoderWidths], activation, outputActivation, encoderLayerCount, ...(opts.codeL1 ? { codeL1: opts.codeL1 } : {}) },
     opts.objective,
   );
 }
@@ -276,6 +282,7 @@ export async function loadNetwork(dir: string, manifest: ModelManifest, objectiv
     activation: (manifest.activation ?? null) as HiddenActivation | null,
     outputActivation: manifest.output_activation as OutputActivation,
     encoderLayerCount: encoderLayerCount as number,
+    ...(typeof manifest.code_l1 === 'number' && manifest.code_l1 > 0 ? { codeL1: manifest.code_l1 } : {}),
   };
   const shape = network.inputs[0]?.shape;
   if (shape?.[1] !== description.inputDim || network.outputs[0]?.shape[1] !== description.inputDim) {

@@ -12,7 +12,10 @@ import { UserError } from '../shared/errors.ts';
 import { createRng, deriveSeed } from '../shared/random.ts';
 import { mapRowBatches, checkMatrix } from './batches.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
-import { writeManifest, type ModelManifest } from './manifest.ts';
+import { writeManifest } from './manifest.ts';
+import { addCodeL1 } from './code-penalty.ts';
+import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
+import type { LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import {
   checkTrainableSize,
   checkWidth,
@@ -46,6 +49,10 @@ export interface VaeOptions {
   beta?: number;
   /** The KL weight grows linearly to beta, reaching it at this epoch; 0: beta from the start. */
   klWarmupEpochs?: number;
+  /** Sparse codes: weight of an L1 penalty on μ(x) added to the objective (0: none). */
+  codeL1?: number;
+  /** The negative ELBO from the per-image terms (the kind descriptor's objective). */
+  objective: TrainingObjective;
   /** gaussian only: the decoder's log-variance before training (a data-dependent start, e.g. log of the pixels' variance). */
   initialLogVariance?: number;
   seed: number;
@@ -61,13 +68,8 @@ export interface VaeDescription {
   outputActivation: OutputActivation;
   beta: number;
   klWarmupEpochs: number;
+  codeL1: number;
   seed: number;
-}
-
-/** Negative-ELBO loss of a batch: the objective and its parts, each a mean over the batch's images. */
-export interface VaeLoss {
-  loss: tf.Scalar;
-  parts: { reconstruction: tf.Scalar; kl: tf.Scalar };
 }
 
 /** Means per image over a split (nats): elbo = −(reconstruction_nll + kl). */
@@ -112,11 +114,12 @@ tf.serialization.registerClass(PixelLogVariance);
 
 const NAMES = { mean: 'z_mean', logVar: 'z_log_var', output: 'reconstruction', probabilities: 'reconstruction_mean', logVariance: 'pixel_log_variance' };
 
-export class VariationalAutoencoder {
+export class VariationalAutoencoder implements TrainableAutoencoder {
   readonly kind = 'vae' as const;
   readonly inputDim: number;
   readonly latent: number;
   readonly description: VaeDescription;
+  readonly objective: TrainingObjective;
   /**
    * Every weight, as x → [g(μ(x)) (means in pixel space), μ(x), log σ²(x)]: what save() writes and
    * what training updates. Sampling z happens outside it, in loss() and the estimators.
@@ -131,8 +134,9 @@ export class VariationalAutoencoder {
   trainingSteps = 0;
   private disposed = false;
 
-  constructor(network: tf.LayersModel, description: VaeDescription) {
+  constructor(network: tf.LayersModel, description: VaeDescription, objective: TrainingObjective) {
     this.network = network;
+    this.objective = objective;
     this.description = description;
     this.inputDim = description.inputDim;
     this.latent = description.latent;
@@ -185,17 +189,29 @@ export class VariationalAutoencoder {
    * stream and the step counter advances; otherwise from a fixed evaluation stream, so validation
    * losses of different epochs differ only by the weights.
    */
-  loss(x: tf.Tensor2D, opts: { training: boolean; epoch: number }): VaeLoss {
+  loss(x: tf.Tensor2D, opts: LossOptions): LossResult {
     this.assertLive();
     const rows = x.shape[0];
     const seed = opts.training ? deriveSeed(this.description.seed, `epsilon:step:${this.trainingSteps++}`) : deriveSeed(this.description.seed, 'epsilon:evaluation');
-    const { mean, logVar } = this.posterior(x);
+    // The encoder sees opts.input (a corrupted x when denoising); the likelihood scores the clean x.
+    const { mean, logVar } = this.posterior(opts.input ?? x);
     const eps = tf.tensor2d(standardNormals(rows * this.latent, seed), [rows, this.latent]);
     const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
-    const reconstruction = tf.mean(this.reconstructionNll(x, this.decoderOutput(z))) as tf.Scalar;
-    const kl = tf.mean(klPerImage(mean, logVar)) as tf.Scalar;
-    const loss = tf.add(reconstruction, tf.mul(kl, this.klWeight(opts.epoch))) as tf.Scalar;
-    return { loss, parts: { reconstruction, kl } };
+    const output = this.decoderOutput(z);
+    const result = this.objective.loss(
+      tf,
+      {
+        x,
+        reconstruction: this.decoderMean(output) as tf.Tensor2D,
+        code: mean,
+        log_var: logVar,
+        reconstruction_nll: this.reconstructionNll(x, output),
+        kl: klPerImage(mean, logVar),
+        kl_weight: tf.scalar(this.klWeight(opts.epoch)),
+      },
+      opts,
+    );
+    return addCodeL1(result, mean, this.description.codeL1);
   }
 
   /**
@@ -286,6 +302,7 @@ export class VariationalAutoencoder {
       ...(d.likelihood === 'gaussian' ? { output_activation: d.outputActivation, decoder_variance: variance } : {}),
       beta: d.beta,
       kl_warmup_epochs: d.klWarmupEpochs,
+      ...(d.codeL1 > 0 ? { code_l1: d.codeL1 } : {}),
     };
   }
 
@@ -294,7 +311,7 @@ export class VariationalAutoencoder {
     await saveLayersToDir(this.network, dir);
     const d = this.description;
     writeManifest(dir, {
-      kind: 'vae' as never,
+      kind: 'vae',
       input_dim: d.inputDim,
       latent: d.latent,
       encoder: d.encoderWidths,
@@ -304,6 +321,7 @@ export class VariationalAutoencoder {
       output_activation: d.outputActivation,
       beta: d.beta,
       kl_warmup_epochs: d.klWarmupEpochs,
+      code_l1: d.codeL1,
       seed: d.seed,
       files: ['model.json', 'weights.bin'],
     });
@@ -395,6 +413,8 @@ export function buildVae(opts: VaeOptions): VariationalAutoencoder {
   }
   const beta = opts.beta ?? 1;
   if (!(beta >= 0) || !Number.isFinite(beta)) throw new UserError([{ path: 'model.beta', message: `must be a number ≥ 0 (1 is the ELBO), got ${String(beta)}` }]);
+  const codeL1 = opts.codeL1 ?? 0;
+  if (!(codeL1 >= 0) || !Number.isFinite(codeL1)) throw new UserError([{ path: 'model.code_l1', message: `must be a number ≥ 0 (0: no penalty), got ${String(codeL1)}` }]);
   const klWarmupEpochs = opts.klWarmupEpochs ?? 0;
   if (!Number.isInteger(klWarmupEpochs) || klWarmupEpochs < 0) {
     throw new UserError([{ path: 'train.kl_warmup_epochs', message: `must be a non-negative integer, got ${String(klWarmupEpochs)}` }]);
@@ -434,12 +454,13 @@ export function buildVae(opts: VaeOptions): VariationalAutoencoder {
     outputActivation,
     beta,
     klWarmupEpochs,
+    codeL1,
     seed,
-  });
+  }, opts.objective);
 }
 
 /** Loads what VariationalAutoencoder.save(dir) wrote. */
-export async function loadVae(dir: string, manifest: ModelManifest): Promise<VariationalAutoencoder> {
+export async function loadVae(dir: string, manifest: ModelManifest, objective: TrainingObjective): Promise<VariationalAutoencoder> {
   const file = path.join(dir, 'aelab-model.json');
   const ints = (v: unknown, key: string): number[] => {
     if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x > 0)) throw new UserError([{ file, path: key, message: 'must be a list of positive integers' }]);
@@ -464,6 +485,7 @@ export async function loadVae(dir: string, manifest: ModelManifest): Promise<Var
     outputActivation: manifest.output_activation === 'linear' ? 'linear' : 'sigmoid',
     beta: number(manifest.beta, 'beta', 1),
     klWarmupEpochs: number(manifest.kl_warmup_epochs, 'kl_warmup_epochs', 0),
+    codeL1: number(manifest.code_l1, 'code_l1', 0),
     seed: number(manifest.seed, 'seed', 0),
   };
   const network = await loadLayersFromDir(dir);
@@ -473,9 +495,28 @@ export async function loadVae(dir: string, manifest: ModelManifest): Promise<Var
     throw new UserError([{ file, path: 'input_dim', message: `does not match model.json (input ${String(shape?.[1])}); the model folder is damaged` }]);
   }
   try {
-    return new VariationalAutoencoder(network, description);
+    return new VariationalAutoencoder(network, description, objective);
   } catch (err) {
     network.dispose();
     throw new UserError([{ file, path: 'encoder', message: `does not match the layers of model.json (${(err as Error).message}); the model folder is damaged` }]);
+  }
+}
+
+/**
+ * A Bernoulli likelihood scores pixels in [0, 1]; data outside that range have no meaning under
+ * it (the loader already refuses such files, so this guards other callers).
+ */
+export function checkVaeData(likelihood: VaeLikelihood, images: Float32Array): void {
+  if (likelihood !== 'bernoulli') return;
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i]!;
+    if (!(v >= 0 && v <= 1)) {
+      throw new UserError([
+        {
+          path: 'model.likelihood',
+          message: `bernoulli needs pixels in [0, 1], but training pixel ${i} is ${v}; rescale the images to [0, 1] or set model.likelihood: gaussian`,
+        },
+      ]);
+    }
   }
 }

@@ -151,6 +151,8 @@ export interface LossOptions {
   training: boolean;
   /** 1-based epoch, for objectives that change over training (e.g. a KL weight warm-up). */
   epoch: number;
+  /** The encoder's input when it differs from the target x: a corrupted x (denoising, train.input_noise). */
+  input?: import('@tensorflow/tfjs').Tensor2D;
 }
 
 export interface LossResult {

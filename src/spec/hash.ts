@@ -34,6 +34,11 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);
     if (isPlainObject(parent)) delete parent[segments[segments.length - 1]!];
   }
+  // Keys added after runs were first hashed, at the value that leaves the science unchanged (no
+  // L1 penalty), and blocks left empty by the keys above, count for nothing: so adding them
+  // does not split run history.
+  if (isPlainObject(out.model) && out.model.code_l1 === 0) delete out.model.code_l1;
+  for (const [key, value] of Object.entries(out)) if (isPlainObject(value) && Object.keys(value).length === 0) delete out[key];
   return out;
 }
 

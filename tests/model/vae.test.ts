@@ -9,6 +9,7 @@ import { cholesky, columnMean, covariance, LOG_2PI, logDetFromCholesky, mahalano
 import { selectBackend } from '../../src/model/index.ts';
 import { readManifest } from '../../src/model/manifest.ts';
 import { bernoulliNll, buildVae, gaussianNll, klPerImage, loadVae, type VaeOptions, VariationalAutoencoder } from '../../src/model/vae.ts';
+import { negativeElbo } from '../../src/kinds/model/vae.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { createRng } from '../../src/shared/random.ts';
 import { syntheticImages } from './fixtures.ts';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function toy(overrides: Partial<VaeOptions> = {}): VariationalAutoencoder {
-  return buildVae({ inputDim: d, latent: 2, encoder: [32], decoder: [32], activation: 'relu', likelihood: 'bernoulli', seed: 1, ...overrides });
+  return buildVae({ inputDim: d, latent: 2, encoder: [32], decoder: [32], activation: 'relu', likelihood: 'bernoulli', seed: 1, objective: negativeElbo, ...overrides });
 }
 
 /** Plain Adam steps on model.loss, the way a training loop drives it. Returns the loss of each step. */
@@ -129,7 +130,7 @@ describe('vae: the objective', () => {
     const [mu, lv] = tf.tidy(() => (model.network.predict(tf.tensor2d(images.slice(0, d), [1, d])) as tf.Tensor[]).slice(1).map((t) => Array.from(t.dataSync())));
     const closed = tf.tidy(() => klPerImage(tf.tensor2d(mu!, [1, 2]), tf.tensor2d(lv!, [1, 2])).dataSync()[0]!);
     // The model's loss part is the same closed form, averaged over the batch.
-    const part = tf.tidy(() => model.loss(tf.tensor2d(images.slice(0, d), [1, d]), { training: false, epoch: 1 }).parts.kl.dataSync()[0]!);
+    const part = tf.tidy(() => model.loss(tf.tensor2d(images.slice(0, d), [1, d]), { training: false, epoch: 1 }).parts!.kl!.dataSync()[0]!);
     expect(part).toBeCloseTo(closed, 5);
     const rng = createRng(8);
     const draws = 200_000;
@@ -183,7 +184,7 @@ describe('vae: the objective', () => {
     for (const epoch of [1, 3, 9]) {
       const [loss, rec, kl] = tf.tidy(() => {
         const { loss, parts } = model.loss(xb(), { training: false, epoch });
-        return [loss, parts.reconstruction, parts.kl].map((t) => t.dataSync()[0]!);
+        return [loss, parts!.reconstruction!, parts!.kl!].map((t) => t.dataSync()[0]!);
       });
       expect(loss).toBeCloseTo(rec! + model.klWeight(epoch) * kl!, 3);
       expect(kl).toBeGreaterThan(0);
@@ -250,7 +251,7 @@ describe('vae: seeded and saved', () => {
       expect(fs.readdirSync(dir).sort()).toEqual(['aelab-model.json', 'model.json', 'weights.bin']);
       const manifest = readManifest(dir);
       expect(manifest).toMatchObject({ kind: 'vae', input_dim: d, latent: 2, encoder: [32], decoder: [32], likelihood, beta: 0.5, kl_warmup_epochs: 2 });
-      const loaded = await loadVae(dir, manifest);
+      const loaded = await loadVae(dir, manifest, negativeElbo);
       expect(loaded.encode(images, n)).toEqual(model.encode(images, n));
       expect(loaded.reconstruct(images, n)).toEqual(model.reconstruct(images, n));
       expect(loaded.evidence(images, n, 1)).toEqual(model.evidence(images, n, 1));
@@ -268,15 +269,15 @@ describe('vae: seeded and saved', () => {
     await model.save(dir);
     model.dispose();
     const manifest = readManifest(dir);
-    await expect(loadVae(dir, { ...manifest, likelihood: 'laplace' })).rejects.toThrow(/aelab-model\.json.*likelihood/);
-    await expect(loadVae(dir, { ...manifest, encoder: [32, 16] })).rejects.toThrow(/damaged/);
+    await expect(loadVae(dir, { ...manifest, likelihood: 'laplace' }, negativeElbo)).rejects.toThrow(/aelab-model\.json.*likelihood/);
+    await expect(loadVae(dir, { ...manifest, encoder: [32, 16] }, negativeElbo)).rejects.toThrow(/damaged/);
   });
 });
 
 describe('vae: likelihood bounds', () => {
   it('on a small slice of real MNIST, ELBO ≤ IWAE-5 ≤ IWAE-50, and every unit of a 2-d code is active', () => {
     const data = loadDataset({ source: 'mnist', digits: [1, 5, 6], validation: 5000, limit: 512 }, { baseDir: process.cwd() });
-    const model = buildVae({ inputDim: 784, latent: 2, encoder: [64], decoder: [64], activation: 'relu', likelihood: 'bernoulli', seed: 2 });
+    const model = buildVae({ inputDim: 784, latent: 2, encoder: [64], decoder: [64], activation: 'relu', likelihood: 'bernoulli', seed: 2, objective: negativeElbo });
     const losses = train(model, data.train.images, 512, { epochs: 4, batch: 64, lr: 3e-3 });
     expect(losses.at(-1)!).toBeLessThan(losses[0]! - 100);
     const test = data.test.images.slice(0, 200 * 784);
@@ -332,7 +333,7 @@ describe('vae: likelihood bounds', () => {
 
     const pixelVariance = sampleCov.filter((_, i) => i % (dim + 1) === 0).reduce((a, b) => a + b, 0) / dim;
     const model = buildVae({
-      inputDim: dim, latent: k, encoder: [], decoder: [], activation: 'relu', likelihood: 'gaussian', outputActivation: 'linear', seed: 1,
+      inputDim: dim, latent: k, encoder: [], decoder: [], activation: 'relu', likelihood: 'gaussian', outputActivation: 'linear', seed: 1, objective: negativeElbo,
       initialLogVariance: Math.log(pixelVariance),
     });
     train(model, x, count, { epochs: 40, batch: 50, lr: 0.02 });

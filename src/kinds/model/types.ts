@@ -3,7 +3,7 @@
 // loaded, and for trainable kinds the training objective. Nothing here loads tfjs: tensor types
 // are type-only imports, and builders reach src/model/ through a dynamic import().
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelKind, ModelSpec } from '../../shared/spec-types.ts';
+import type { DensityKind, ModelKind, ModelSpec, TrainSpec } from '../../shared/spec-types.ts';
 import type { Autoencoder, LossResult, LossOptions } from '../../shared/types.ts';
 
 export type Tfjs = typeof tf;
@@ -13,6 +13,8 @@ export interface BuildOptions {
   seed: number;
   /** Training images (row-major count×inputDim); PCA is fitted on them, exactly, while building. */
   train?: { images: Float32Array; count: number };
+  /** The spec's train block, for kinds whose model holds training settings (vae: train.kl_warmup_epochs). */
+  trainSpec?: TrainSpec;
 }
 
 /** aelab-model.json, the manifest every saved model folder holds; kind-specific fields ride along. */
@@ -89,6 +91,8 @@ interface ModelKindBase<K extends ModelKind> {
   whyIgnored(key: string): string;
   /** Values for model keys the user did not write, where the schema's default does not suit this kind. */
   readonly defaults?: Partial<Omit<ModelSpec, 'kind'>>;
+  /** density.kind when the spec does not write one, where the schema's default does not suit this kind (vae: its prior). */
+  readonly defaultDensity?: DensityKind;
   /** Checks a schema cannot express, for this kind only. */
   check?(ctx: KindCheckContext): KindCheckResult;
   /** One line for the report, e.g. 'PCA, latent 2'. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
-import { parseCommandArgs, UsageError } from '../../src/cli/args.ts';
+import { parseCommandArgs } from '../../src/cli/args.ts';
+import { UsageError } from '../../src/cli/exit.ts';
 import { commands } from '../../src/cli/commands.ts';
 import { main } from '../../src/cli/main.ts';
 import { InterruptedError, UserError } from '../../src/shared/errors.ts';

@@ -21,7 +21,7 @@ export class UsageError extends Error {
   }
 }
 
-export function isUsageError(err: unknown): err is UsageError {
+function isUsageError(err: unknown): err is UsageError {
   return err instanceof UsageError;
 }
 

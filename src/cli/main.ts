@@ -11,7 +11,7 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFailure } from
 
 const TOP_USAGE = 'aelab <command> [options]   (aelab <command> --help for details)';
 
-export function topLevelHelp(): string {
+function topLevelHelp(): string {
   const names = Object.keys(commands);
   const width = Math.max(...names.map((n) => n.length));
   const rows = names.map((name) => `  ${name.padEnd(width)}   ${commands[name]!.summary}`);

@@ -70,7 +70,7 @@ export interface RunOutcome {
 }
 
 /** The one place an error becomes a failed outcome: the user's mistake is its message, our bug also its stack. */
-export function failedOutcome(dir: string, err: unknown): RunOutcome {
+function failedOutcome(dir: string, err: unknown): RunOutcome {
   return isUserError(err)
     ? { dir, status: 'failed', error: errorMessage(err) }
     : { dir, status: 'failed', error: errorMessage(err), internalStack: (err as Error)?.stack ?? String(err) };
@@ -291,7 +291,7 @@ function loadDatasetCached(spec: ResolvedSpec, baseDir: string): Dataset {
 }
 
 /** Rewrites runs/index.html from what is on disk; a failure here must never fail a run. */
-export function refreshRunsIndex(runsDir: string): void {
+function refreshRunsIndex(runsDir: string): void {
   try {
     const rows = listRuns(runsDir);
     writeFileAtomic(path.join(runsDir, 'index.html'), renderRunsIndex(rows));

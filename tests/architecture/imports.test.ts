@@ -2,7 +2,9 @@
 // dynamic): stages import only shared/, kinds/ and their own files; the pipeline is the only
 // composer; tfjs stays in data/, model/, train/ and evaluate/; the CLI has no import cycle and
 // `aelab validate` / `show` start without loading tfjs.
+import fs from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 import { describeBreak, importCycles, importsOf, readImports, ruleBreak, staticClosure, type ImportEdge } from './import-graph.ts';
@@ -44,6 +46,25 @@ describe('import layering of src/', () => {
     const { packages } = staticClosure(edges, file);
     const tfjs = [...packages].filter(([pkg]) => pkg.startsWith('@tensorflow/')).map(([pkg, by]) => `${pkg} (imported by src/${by})`);
     expect(tfjs).toEqual([]);
+  });
+});
+
+describe('the CLI shell', () => {
+  it('only cli/main.ts reads the process; commands get streams, argv, cwd, env and signals from their context', () => {
+    const cliDir = path.join(SRC, 'cli');
+    const uses: string[] = [];
+    for (const name of fs.readdirSync(cliDir).filter((f) => f.endsWith('.ts') && f !== 'main.ts')) {
+      const source = ts.createSourceFile(name, fs.readFileSync(path.join(cliDir, name), 'utf8'), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node) => {
+        // `process` as a value (process.cwd(), process.argv …); the NodeJS.Signals type is fine.
+        if (ts.isIdentifier(node) && node.text === 'process' && !ts.isQualifiedName(node.parent)) {
+          uses.push(`src/cli/${name}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(uses).toEqual([]);
   });
 });
 

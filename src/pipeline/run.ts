@@ -2,8 +2,7 @@
 // The composer decides the order and where files go; every stage is imported through its index.
 import path from 'node:path';
 
-import type { LoadedSpec } from '../spec/index.ts';
-import { loadSpec } from '../spec/index.ts';
+import { loadSpec, type LoadedSpec } from '../spec/index.ts';
 import { loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
 import { trainModel } from '../train/index.ts';

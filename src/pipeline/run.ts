@@ -6,7 +6,7 @@ import { loadSpec, type LoadedSpec } from '../spec/index.ts';
 import { loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
 import { trainModel } from '../train/index.ts';
-import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
+import { computeModelMetrics, computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
 import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
@@ -197,6 +197,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
     inputDim: data.dim,
     seed: spec.seed,
     train: { images: data.train.images, count: data.train.count },
+    trainSpec: spec.train,
   });
   try {
     let training: TrainingResult | null = null;
@@ -241,6 +242,13 @@ async function executeRun(ctx: RunContext): Promise<void> {
       train_seconds: training?.train_seconds ?? fitSeconds,
       samples_per_second: training?.samples_per_second ?? null,
       ...model.summary(),
+      ...computeModelMetrics(model, data, {
+        iwaeSamples: spec.evaluate.iwae_samples,
+        codeL1: spec.model.code_l1,
+        seed: spec.seed,
+        testCodes,
+        onProgress: (message) => session.terminal.line(`aelab: ${label} ${message}…`),
+      }),
       density_kind: spec.density.kind,
       density_log_likelihood_train: density.meanLogLikelihood(trainCodes, data.train.count),
       density_log_likelihood_test: density.meanLogLikelihood(testCodes, data.test.count),
@@ -252,7 +260,8 @@ async function executeRun(ctx: RunContext): Promise<void> {
     session.terminal.line(
       `aelab: ${label} test MSE ${metrics.test_mse.toFixed(5)}` +
         (metrics.val_mse !== null ? `, val MSE ${metrics.val_mse.toFixed(5)}` : '') +
-        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}`,
+        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}` +
+        (typeof metrics.elbo_test === 'number' ? `, ELBO (test) ${metrics.elbo_test.toFixed(2)}, IWAE NLL (test) ${Number(metrics.nll_iwae_test).toFixed(2)} nats` : ''),
     );
 
     throwIfAborted(session.signal);
@@ -300,8 +309,10 @@ function refreshRunsIndex(runsDir: string): void {
 }
 
 function historyCsv(history: EpochRecord[]): string {
-  const lines = ['epoch,loss,val_loss,seconds'];
-  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  // Objectives with parts (a VAE's reconstruction and kl, a code_l1 penalty) add a column each.
+  const parts = [...new Set(history.flatMap((h) => Object.keys(h.parts ?? {})))];
+  const lines = [['epoch', 'loss', 'val_loss', 'seconds', ...parts].join(',')];
+  for (const h of history) lines.push([h.epoch, h.loss, h.val_loss ?? '', h.seconds, ...parts.map((p) => h.parts?.[p] ?? '')].join(','));
   return lines.join('\n') + '\n';
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInputNoise, corruptBatch } from '../../src/train/input-noise.ts';
+import { checkInputNoise, corruptBatch } from '../../src/shared/input-noise.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { syntheticImages } from '../model/fixtures.ts';
 

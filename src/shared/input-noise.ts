@@ -5,8 +5,8 @@
 // - masking:  each pixel independently set to 0 with probability `fraction`.
 // The noise of step s (counted over the whole training) comes from a stream seeded by (seed, s),
 // so a run repeats exactly and does not depend on anything else drawn during training.
-import { UserError } from '../shared/errors.ts';
-import { createRng, deriveSeed } from '../shared/random.ts';
+import { UserError } from './errors.ts';
+import { createRng, deriveSeed } from './random.ts';
 
 export type InputNoise = { kind: 'gaussian'; std: number } | { kind: 'masking'; fraction: number };
 

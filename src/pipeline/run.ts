@@ -13,6 +13,7 @@ import { InterruptedError, errorMessage, formatIssue, isUserError } from '../sha
 import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
 import { deriveSeed } from '../shared/random.ts';
+import { modelKindRegistry } from '../kinds/model/registry.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { BackendInfo, Dataset, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
 import { isTrainable } from '../shared/types.ts';
@@ -266,8 +267,11 @@ async function executeRun(ctx: RunContext): Promise<void> {
 
     throwIfAborted(session.signal);
     record.update({ stage: 'render' });
-    const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
-    const files = await renderRunPictures(pictures, training?.history ?? null);
+    const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes, {
+      ...(spec.train.input_noise && isTrainable(model) ? { inputNoise: spec.train.input_noise } : {}),
+    });
+    const kind = modelKindRegistry[spec.model.kind];
+    const files = await renderRunPictures(pictures, training?.history ?? null, kind.trainable ? kind.objective.chartLabel : undefined);
     for (const f of files) writeFileAtomic(path.join(dir, f.name), f.data);
     const html = renderRunReport({
       dir,

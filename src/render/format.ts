@@ -19,6 +19,15 @@ const METRIC_LABELS: Record<string, string> = {
   density_kind: 'density model',
   density_log_likelihood_train: 'density log-likelihood, train codes',
   density_log_likelihood_test: 'density log-likelihood, test codes',
+  elbo_train: 'ELBO, train (nats/image)',
+  elbo_val: 'ELBO, validation (nats/image)',
+  elbo_test: 'ELBO, test (nats/image)',
+  kl_test: 'KL(q(z|x) ‖ prior), test (nats/image)',
+  reconstruction_nll_test: 'reconstruction NLL, test (nats/image)',
+  nll_iwae_test: '−log p(x), IWAE estimate, test (nats/image)',
+  iwae_samples: 'IWAE samples per image',
+  active_units: 'active latent units',
+  code_sparsity: 'code sparsity (share of |z| < 1e-3)',
 };
 
 /** Metrics in the order a reader wants them; others follow alphabetically. */

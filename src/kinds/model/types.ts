@@ -68,6 +68,8 @@ export interface TrainingObjective {
   readonly name: string;
   /** What the loss measures, for people: 'mean squared error between x̂ and x'. */
   readonly description: string;
+  /** The loss chart's name for it when not the mean squared error, e.g. 'negative ELBO, nats per image'. */
+  readonly chartLabel?: string;
   /**
    * The loss of one batch (a mean over its rows, so that batches of different sizes weigh by
    * their rows). `tf` is passed in so that this file does not load tfjs.

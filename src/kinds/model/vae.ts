@@ -17,6 +17,7 @@ import type { TrainableModelKind, TrainingObjective } from './types.ts';
 export const negativeElbo: TrainingObjective = {
   name: 'negative-elbo',
   description: 'negative ELBO in nats per image: reconstruction NLL + beta · KL(q(z|x) ‖ N(0, I))',
+  chartLabel: 'negative ELBO (nats per image) and its parts',
   loss: (tf, out) => {
     const reconstruction = tf.mean(out.reconstruction_nll!) as Scalar;
     const kl = tf.mean(out.kl!) as Scalar;

@@ -122,8 +122,9 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       layers.push({
         in: kernel.shape[0]!,
         out: kernel.shape[1]!,
-        weights: kernel.dataSync() as Float32Array,
-        bias: bias.dataSync() as Float32Array,
+        // Copies: some backends hand out their own storage from dataSync.
+        weights: Float32Array.from(kernel.dataSync()),
+        bias: Float32Array.from(bias.dataSync()),
         activation: activation as DecoderActivation,
       });
     }

@@ -170,7 +170,8 @@
   var sliderOutputs = all('dim-value');
 
   function drawDigit(canvas, pixels) {
-    var c = canvas.getContext('2d');
+    // Digit canvases are tiny and written with putImageData: keep them in CPU memory.
+    var c = canvas.getContext('2d', { willReadFrequently: true });
     var img = c.createImageData(D.width, D.height);
     for (var p = 0; p < DIM; p++) {
       var v = pixels[p];

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Autoencoder } from '../../src/shared/types.ts';
-import { hiddenActivations } from '../../src/model/index.ts';
-import { deepSpec } from '../model/fixtures.ts';
+import { buildModel, hiddenActivations } from '../../src/model/index.ts';
+import { renderExplorer } from '../../src/render/explorer/html.ts';
+import { htmlPage } from '../../src/render/page.ts';
+import { deepSpec, syntheticImages } from '../model/fixtures.ts';
 import { DIM, N_TEST, buildFixtureModel, explorerModel, fixtureData, writeExplorerPage, type ExplorerFixture } from './explorer-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -280,11 +282,29 @@ describe('latent explorer in headless Chromium', () => {
     await close(v);
   });
 
-  it('measures decodes per second (reported, not asserted beyond working at all)', async () => {
-    const v = await open(files['deep2']!);
-    const rate = await v.page.evaluate(() => window.aelab.benchmark(300));
-    console.log(`explorer: ${Math.round(rate)} decodes/s in Chromium for a ${deep2.latent}-16-24-${DIM} decoder`);
+  it("measures decodes per second for the lecture's decoder, 2-300-500-784 (reported, not asserted)", async () => {
+    const images = syntheticImages(N_TEST, 784, 21);
+    const lecture = await buildModel(deepSpec({ latent: 2, encoder: [500, 300] }), { inputDim: 784, seed: 1 });
+    const { html, csp } = renderExplorer({
+      height: 28,
+      width: 28,
+      latent: 2,
+      labels: data.labels,
+      images,
+      models: [{ label: 'deep', kind: 'deep', decoder: lecture.exportDecoder(), codes: lecture.encode(images, N_TEST), density: null }],
+      seed: 1,
+    });
+    const file = path.join(dir, 'lecture.html');
+    fs.writeFileSync(file, htmlPage({ title: 'lecture', body: html, contentSecurityPolicy: csp }));
+    const v = await open(file);
+    const z = [0.3, -0.2];
+    const got = await v.page.evaluate((zz) => Array.from(window.aelab.decode(zz)), z);
+    expect(maxAbsDiff(got, lecture.decode(Float32Array.from(z), 1))).toBeLessThan(1e-5);
+    const rate = await v.page.evaluate(() => window.aelab.benchmark(500));
+    console.log(`explorer: ${Math.round(rate)} decodes/s in Chromium for the lecture's 2-300-500-784 decoder (untrained weights)`);
     expect(rate).toBeGreaterThan(0);
+    expectClean(v, file);
     await close(v);
+    lecture.dispose();
   });
 });

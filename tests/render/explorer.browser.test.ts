@@ -12,8 +12,9 @@ import type { Autoencoder } from '../../src/shared/types.ts';
 import { buildModel, hiddenActivations } from '../../src/model/index.ts';
 import { renderExplorer } from '../../src/render/explorer/html.ts';
 import { htmlPage } from '../../src/render/page.ts';
+import { renderComparison } from '../../src/render/index.ts';
 import { deepSpec, syntheticImages } from '../model/fixtures.ts';
-import { DIM, N_TEST, buildFixtureModel, explorerModel, fixtureData, writeExplorerPage, type ExplorerFixture } from './explorer-fixture.ts';
+import { DIM, N_TEST, SIDE, buildFixtureModel, explorerModel, fixtureData, writeExplorerPage, type ExplorerFixture } from './explorer-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -271,6 +272,48 @@ describe('latent explorer in headless Chromium', () => {
     const p1 = (await page.evaluate(() => window.aelab.state())).z;
     expect(maxAbsDiff(p0, p1)).toBeGreaterThan(1e-3);
     expectClean(v, files['pca8']!);
+    await close(v);
+  });
+
+  it('compare.html decodes one z through up to four runs side by side', async () => {
+    const other = await buildFixtureModel(deepSpec({ latent: 2, encoder: [12], activation: 'tanh' }), data, 77);
+    const pca2 = await buildFixtureModel({ ...deepSpec(), kind: 'pca', latent: 2 }, data);
+    models.push(other, pca2);
+    const runs = [deep2, other, pca2];
+    const { html } = await renderComparison({
+      parameterKeys: ['model.kind'],
+      metricKeys: ['test_mse'],
+      runs: runs.map((m, i) => ({ id: String(i), label: `${m.kind} ${i}`, kind: m.kind, latent: 2, parameters: { 'model.kind': m.kind }, metrics: {} })),
+      explorer: {
+        height: SIDE,
+        width: SIDE,
+        latent: 2,
+        labels: data.labels,
+        images: data.images,
+        models: runs.map((m, i) => explorerModel(`${m.kind} ${i}`, m, data)),
+        seed: 3,
+      },
+    });
+    const file = path.join(dir, 'compare.html');
+    fs.writeFileSync(file, html);
+    const v = await open(file);
+    const { page } = v;
+    expect(await page.locator('canvas[data-role="decoded"]').count()).toBe(3);
+    const box = (await page.locator('canvas[data-role="scatter"]').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height * 0.6);
+    const z = (await page.evaluate(() => window.aelab.state())).z;
+    for (let m = 0; m < runs.length; m++) {
+      const grey = await canvasGrey(page, `canvas[data-role="decoded"][data-model="${m}"]`);
+      expect(maxAbsDiff(grey, toGrey(runs[m]!.decode(Float32Array.from(z), 1)))).toBeLessThanOrEqual(1);
+    }
+    // Switching the scatter to the PCA run plots its codes and keeps decoding through all three.
+    await page.selectOption('select[data-role="model"]', '2');
+    const code = await page.evaluate(() => window.aelab.code(window.aelab.imageIndex[5]!, 2));
+    const at = await page.evaluate((zz) => window.aelab.screenOf(zz), code);
+    await page.mouse.move(at.x, at.y);
+    expect((await page.evaluate(() => window.aelab.state())).nearest).toBe(5);
+    expect(v.errors).toEqual([]);
+    expect(v.requests).toEqual([pathToFileURL(file).href]);
     await close(v);
   });
 

@@ -144,3 +144,17 @@ describe('renderExplorer', () => {
     expect(() => renderExplorer({ ...input(30, 2, [8]), models: [] })).toThrow(/1 to 4 models/);
   });
 });
+
+describe('compare.html and the explorer', () => {
+  it('shows why there is no explorer when the runs cannot share one', async () => {
+    const { renderComparison } = await import('../../src/render/index.ts');
+    const { html } = await renderComparison({
+      parameterKeys: [],
+      metricKeys: [],
+      runs: [{ id: 'a', label: 'a', kind: 'deep', latent: 2, parameters: {}, metrics: {} }],
+      explorer: { unavailable: 'the runs have different latent sizes (2, 8).' },
+    });
+    expect(html).toContain('No interactive explorer: the runs have different latent sizes (2, 8).');
+    expect(html).not.toContain('<script');
+  });
+});

@@ -316,9 +316,10 @@
     c.fillText(fmt(view.x0), PAD.left, CSS_SIZE - PAD.bottom + 14);
     c.textAlign = 'right';
     c.fillText(fmt(view.x1), CSS_SIZE - PAD.right, CSS_SIZE - PAD.bottom + 14);
-    c.fillText(fmt(view.y1), PAD.left - 4, PAD.top + 10);
-    c.fillText(fmt(view.y0), PAD.left - 4, CSS_SIZE - PAD.bottom);
     if (names[1]) {
+      // Latent 1 has no second axis: its codes sit on one line.
+      c.fillText(fmt(view.y1), PAD.left - 4, PAD.top + 10);
+      c.fillText(fmt(view.y0), PAD.left - 4, CSS_SIZE - PAD.bottom);
       c.save();
       c.translate(14, PAD.top + (CSS_SIZE - PAD.top - PAD.bottom) / 2);
       c.rotate(-Math.PI / 2);

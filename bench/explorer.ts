@@ -11,7 +11,6 @@ import { loadDataset } from '../src/data/index.ts';
 import { buildModel } from '../src/model/index.ts';
 import { renderExplorer } from '../src/render/explorer/html.ts';
 import { htmlPage } from '../src/render/page.ts';
-import { standardNormalDensity } from '../src/render/explorer/payload.ts';
 import { median } from './matmul.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -37,7 +36,7 @@ export async function benchExplorer(repeats: number, root: string): Promise<Expl
     latent: 2,
     labels,
     images,
-    models: [{ label: 'deep', kind: 'deep', decoder: model.exportDecoder(), codes, density: standardNormalDensity(2) }],
+    models: [{ label: 'deep', kind: 'deep', decoder: model.exportDecoder(), codes, density: null }],
     seed: 42,
   });
   model.dispose();

@@ -3,8 +3,9 @@
 // turned into the explorer's plain input (render) and into .npy files (data's writer).
 import path from 'node:path';
 import { writeNpyFile } from '../data/npy-write.ts';
-import { explorerDensityFromJson, standardNormalDensity, type ExplorerDensity, type ExplorerInput, type ExplorerModel } from '../render/explorer/payload.ts';
-import type { Autoencoder, Dataset, DensityModel } from '../shared/types.ts';
+import { densityKind, isDensityKind } from '../kinds/density/registry.ts';
+import type { ExplorerDensity, ExplorerInput, ExplorerModel } from '../render/explorer/payload.ts';
+import type { Autoencoder, Dataset } from '../shared/types.ts';
 
 /** Where a run's codes go, relative to the run folder. */
 export const CODES_DIR = 'codes';
@@ -26,32 +27,22 @@ export function writeCodes(runDir: string, latent: number, test: { codes: Float3
   return written.map((f) => `${CODES_DIR}/${f}`);
 }
 
-const DENSITY_LABELS: Record<string, string> = {
-  'gaussian-diag': 'the diagonal Gaussian',
-  'gaussian-full': 'the full-covariance Gaussian',
-  gmm: 'the Gaussian mixture',
-};
-
 /**
- * What "Sample" draws from: a VAE's prior N(0, I) (what its decoder was trained on), otherwise
- * the density fitted on the training codes; null for a density the page cannot sample.
+ * What "Sample" draws from: the model's prior when it has one (a VAE's N(0, I), what its decoder
+ * was trained on), else the density fitted on the training codes (its saved JSON, converted by its
+ * kind); null when the density cannot be read.
  */
-export function explorerDensity(kind: string, latent: number, density: DensityModel | Record<string, unknown>): ExplorerDensity | null {
-  if (kind === 'vae') return standardNormalDensity(latent);
-  const json = 'toJSON' in density && typeof density.toJSON === 'function' ? (density as DensityModel).toJSON() : (density as Record<string, unknown>);
-  const label = `${DENSITY_LABELS[String(json['kind'])] ?? String(json['kind'])} fitted on the training codes`;
-  return explorerDensityFromJson(json, label);
+export function explorerDensity(model: Autoencoder, savedDensity: Record<string, unknown>): ExplorerDensity | null {
+  if (model.latentPrior) return { label: 'the prior p(z)', components: model.latentPrior() };
+  const kind = savedDensity['kind'];
+  if (!isDensityKind(kind)) return null;
+  const components = densityKind(kind).mixture(savedDensity);
+  return components ? { label: `the ${densityKind(kind).label} fitted on the training codes`, components } : null;
 }
 
 /** One model's part of an explorer: its decoder, its test codes and its density. */
-export function explorerModel(label: string, model: Autoencoder, testCodes: Float32Array, density: DensityModel | Record<string, unknown>): ExplorerModel {
-  return {
-    label,
-    kind: model.kind,
-    decoder: model.exportDecoder(),
-    codes: testCodes,
-    density: explorerDensity(model.kind, model.latent, density),
-  };
+export function explorerModel(label: string, model: Autoencoder, testCodes: Float32Array, savedDensity: Record<string, unknown>): ExplorerModel {
+  return { label, kind: model.kind, decoder: model.exportDecoder(), codes: testCodes, density: explorerDensity(model, savedDensity) };
 }
 
 /** The explorer input for a set of models that share the test images of `data`. */

@@ -58,7 +58,19 @@ export interface Autoencoder {
    * as the layers from z to the mean image (last activation sigmoid on the logits).
    */
   exportDecoder(): DecoderExport;
+  /**
+   * The prior p(z) the decoder was trained to turn into images, for kinds that have one (a VAE:
+   * N(0, I)). The report's explorer samples from it instead of the density fitted on the codes.
+   */
+  latentPrior?(): GaussianComponent[];
   dispose(): void;
+}
+
+/** One Gaussian of a mixture, as plain numbers (covariance dim×dim): what samplers outside Node get. */
+export interface GaussianComponent {
+  weight: number;
+  mean: number[];
+  covariance: number[][];
 }
 
 /** Activations a DecoderLayer may apply after its affine map (tfjs-layers' definitions). */

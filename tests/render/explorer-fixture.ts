@@ -5,7 +5,8 @@ import path from 'node:path';
 import { buildModel } from '../../src/model/index.ts';
 import { htmlPage } from '../../src/render/page.ts';
 import { renderExplorer } from '../../src/render/explorer/html.ts';
-import { explorerDensityFromJson, type ExplorerModel } from '../../src/render/explorer/payload.ts';
+import { densityKind } from '../../src/kinds/density/registry.ts';
+import type { ExplorerModel } from '../../src/render/explorer/payload.ts';
 import type { Autoencoder } from '../../src/shared/types.ts';
 import type { ModelSpec } from '../../src/shared/spec-types.ts';
 import { syntheticImages } from '../model/fixtures.ts';
@@ -55,7 +56,7 @@ export function explorerModel(label: string, model: Autoencoder, data: ExplorerF
     kind: model.kind,
     decoder: model.exportDecoder(),
     codes,
-    density: explorerDensityFromJson(diagDensityJson(codes, model.latent), 'diagonal Gaussian'),
+    density: { label: 'diagonal Gaussian', components: densityKind('gaussian-diag').mixture(diagDensityJson(codes, model.latent))! },
   };
 }
 

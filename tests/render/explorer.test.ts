@@ -3,14 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { renderExplorer, EXPLORER_SCRIPT } from '../../src/render/explorer/html.ts';
-import {
-  explorerDensityFromJson,
-  explorerPayload,
-  principalPlane,
-  standardNormalDensity,
-  stratifiedSubset,
-  type ExplorerInput,
-} from '../../src/render/explorer/payload.ts';
+import { explorerPayload, principalPlane, stratifiedSubset, type ExplorerInput } from '../../src/render/explorer/payload.ts';
 import type { DecoderExport } from '../../src/shared/types.ts';
 
 function denseDecoder(widths: number[]): DecoderExport {
@@ -33,7 +26,7 @@ function input(n: number, latent: number, widths: number[], side = 28, label = '
     latent,
     labels,
     images: Float32Array.from({ length: n * side * side }, (_, k) => (k % 7) / 6),
-    models: [{ label, kind: 'deep', decoder: denseDecoder([latent, ...widths, side * side]), codes: Float32Array.from({ length: n * latent }, (_, k) => Math.cos(k)), density: standardNormalDensity(latent) }],
+    models: [{ label, kind: 'deep', decoder: denseDecoder([latent, ...widths, side * side]), codes: Float32Array.from({ length: n * latent }, (_, k) => Math.cos(k)), density: { label: 'N(0, I)', components: [{ weight: 1, mean: new Array<number>(latent).fill(0), covariance: Array.from({ length: latent }, (_, i) => Array.from({ length: latent }, (__, j) => (i === j ? 1 : 0))) }] } }],
     seed: 1,
   };
 }
@@ -59,22 +52,6 @@ describe('stratifiedSubset', () => {
     const labels = Uint8Array.from({ length: 1000 }, (_, i) => (i === 500 ? 9 : 0));
     expect(stratifiedSubset(labels, 10)).toContain(500);
     expect(stratifiedSubset(labels.subarray(0, 8), 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-  });
-});
-
-describe('densities for "Sample"', () => {
-  it('reads gaussian-diag, gaussian-full (adding its jitter) and gmm as mixtures; unknown kinds give null', () => {
-    expect(explorerDensityFromJson({ kind: 'gaussian-diag', mean: [1, 2], variance: [4, 9] }, 'd')).toEqual({
-      label: 'd',
-      components: [{ weight: 1, mean: [1, 2], covariance: [[4, 0], [0, 9]] }],
-    });
-    const full = explorerDensityFromJson({ kind: 'gaussian-full', mean: [0, 0], covariance: [[2, 1], [1, 2]], jitter: 0.5 }, 'f');
-    expect(full?.components[0]?.covariance).toEqual([[2.5, 1], [1, 2.5]]);
-    const gmm = explorerDensityFromJson({ kind: 'gmm', weights: [0.25, 0.75], means: [[0], [3]], covariances: [[[1]], [[2]]] }, 'g');
-    expect(gmm?.components.map((c) => [c.weight, c.mean, c.covariance])).toEqual([[0.25, [0], [[1]]], [0.75, [3], [[2]]]]);
-    expect(explorerDensityFromJson({ kind: 'flow' }, 'x')).toBeNull();
-    expect(explorerDensityFromJson({ kind: 'gaussian-diag', mean: [1], variance: [1, 2] }, 'x')).toBeNull();
-    expect(standardNormalDensity(2).components[0]).toEqual({ weight: 1, mean: [0, 0], covariance: [[1, 0], [0, 1]] });
   });
 });
 

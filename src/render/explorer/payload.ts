@@ -1,21 +1,14 @@
 // What the latent explorer embeds in a page: every decoder's dense layers (float32, base64), the
 // test codes (float32), their labels, a capped stratified subset of the test images (uint8), each
-// model's density for "Sample" (a Gaussian mixture: one component for the Gaussians, N(0, I) for a
-// VAE's prior) and the principal plane of the codes. Plain JSON; the page's script decodes it.
+// model's density for "Sample" (a Gaussian mixture: the fitted density's kind converts itself, a
+// VAE gives its prior N(0, I)) and the principal plane of the codes. Plain JSON; the page's script decodes it.
 import { symmetricTopEigen } from '../../shared/eigen.ts';
-import type { DecoderExport } from '../../shared/types.ts';
+import type { DecoderExport, GaussianComponent } from '../../shared/types.ts';
 
-/** One Gaussian of a mixture; covariance is dim×dim (the page factors it). */
-export interface ExplorerGaussian {
-  weight: number;
-  mean: number[];
-  covariance: number[][];
-}
-
-/** A density to sample from, as a mixture of Gaussians, with a name for the button's caption. */
+/** A density to sample from, as a mixture of Gaussians (the page factors each covariance), with a name for the button. */
 export interface ExplorerDensity {
   label: string;
-  components: ExplorerGaussian[];
+  components: GaussianComponent[];
 }
 
 export interface ExplorerModel {
@@ -170,54 +163,5 @@ export function explorerPayload(input: ExplorerInput): ExplorerPayload {
       density: m.density,
       plane: input.latent > 2 && n > 0 ? principalPlane(m.codes, n, input.latent) : null,
     })),
-  };
-}
-
-/**
- * A fitted density's parameters (its toJSON, as density.json holds them) as a mixture for the
- * page: gaussian-diag, gaussian-full (with its jitter) and gmm. Null for a kind it does not know.
- */
-export function explorerDensityFromJson(json: Record<string, unknown>, label: string): ExplorerDensity | null {
-  const nums = (v: unknown): number[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : null);
-  const matrix = (v: unknown): number[][] | null => (Array.isArray(v) && v.every((r) => nums(r) !== null) ? (v as number[][]) : null);
-  switch (json['kind']) {
-    case 'gaussian-diag': {
-      const mean = nums(json['mean']);
-      const variance = nums(json['variance']);
-      if (!mean || !variance || mean.length !== variance.length) return null;
-      const covariance = mean.map((_, i) => mean.map((__, j) => (i === j ? variance[i]! : 0)));
-      return { label, components: [{ weight: 1, mean, covariance }] };
-    }
-    case 'gaussian-full': {
-      const mean = nums(json['mean']);
-      const cov = matrix(json['covariance']);
-      const jitter = typeof json['jitter'] === 'number' ? json['jitter'] : 0;
-      if (!mean || !cov || cov.length !== mean.length) return null;
-      return { label, components: [{ weight: 1, mean, covariance: cov.map((row, i) => row.map((v, j) => (i === j ? v + jitter : v))) }] };
-    }
-    case 'gmm': {
-      const weights = nums(json['weights']);
-      const means = json['means'];
-      const covs = json['covariances'];
-      if (!weights || !Array.isArray(means) || !Array.isArray(covs) || means.length !== weights.length || covs.length !== weights.length) return null;
-      const components: ExplorerGaussian[] = [];
-      for (let k = 0; k < weights.length; k++) {
-        const mean = nums(means[k]);
-        const covariance = matrix(covs[k]);
-        if (!mean || !covariance) return null;
-        components.push({ weight: weights[k]!, mean, covariance });
-      }
-      return { label, components };
-    }
-    default:
-      return null;
-  }
-}
-
-/** N(0, I): what a VAE's decoder was trained to turn into images. */
-export function standardNormalDensity(dim: number): ExplorerDensity {
-  return {
-    label: 'the prior N(0, I)',
-    components: [{ weight: 1, mean: new Array<number>(dim).fill(0), covariance: Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (__, j) => (i === j ? 1 : 0))) }],
   };
 }

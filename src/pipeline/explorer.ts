@@ -1,11 +1,12 @@
 // The latent explorer and the codes files, composed from what the stages produce: the model's
 // exported decoder (model), the test split (data), the codes and the fitted density (evaluate),
 // turned into the explorer's plain input (render) and into .npy files (data's writer).
+import fs from 'node:fs';
 import path from 'node:path';
 import { writeNpyFile } from '../data/npy-write.ts';
 import { densityKind, isDensityKind } from '../kinds/density/registry.ts';
-import type { ExplorerDensity, ExplorerInput, ExplorerModel } from '../render/explorer/payload.ts';
-import type { Autoencoder, Dataset } from '../shared/types.ts';
+import { MAX_EXPLORER_MODELS, type ExplorerDensity, type ExplorerInput, type ExplorerModel } from '../render/explorer/payload.ts';
+import type { Autoencoder, Dataset, ResolvedSpec } from '../shared/types.ts';
 
 /** Where a run's codes go, relative to the run folder. */
 export const CODES_DIR = 'codes';
@@ -57,4 +58,74 @@ export function explorerInput(data: Pick<Dataset, 'height' | 'width' | 'test'>, 
     seed,
     ...(maxImages !== undefined ? { maxImages } : {}),
   };
+}
+
+/** A compared run as far as the explorer needs it. */
+export interface ExplorerRunCandidate {
+  dir: string;
+  label: string;
+  status: string;
+  spec: ResolvedSpec | null;
+}
+
+/**
+ * compare.html's explorer: the first MAX_EXPLORER_MODELS completed runs (in table order) with a
+ * saved model from the largest group sharing one latent size and data, their decoders on one z,
+ * the scatter switchable between their codes of the same test images. Models are loaded (and the
+ * data read) only here, so a comparison without an explorer never starts tfjs. Returns a sentence
+ * instead when no explorer can be made.
+ */
+export async function compareExplorer(runs: ExplorerRunCandidate[]): Promise<ExplorerInput | { unavailable: string }> {
+  const withModel = runs.filter(
+    (r) => r.status === 'completed' && r.spec && fs.existsSync(path.join(r.dir, 'model', 'aelab-model.json')) && fs.existsSync(path.join(r.dir, 'density.json')),
+  );
+  if (withModel.length === 0) return { unavailable: 'none of these runs is completed with a saved model and density.json.' };
+  // The largest group of runs sharing a latent size and data (the earliest in table order on a tie).
+  const groups = new Map<string, ExplorerRunCandidate[]>();
+  for (const r of withModel) {
+    const key = JSON.stringify([r.spec!.model.latent, r.spec!.data]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const largest = [...groups.values()].reduce((best, g) => (g.length > best.length ? g : best));
+  const chosen = largest.slice(0, MAX_EXPLORER_MODELS);
+  const first = chosen[0]!.spec!;
+  if (chosen.length < 2) {
+    const latents = [...new Set(withModel.map((r) => r.spec!.model.latent))].sort((a, b) => a - b);
+    return {
+      unavailable:
+        latents.length > 1
+          ? `the explorer decodes one z through several runs, which needs at least two runs with the same latent size and data; these have latent sizes ${latents.join(', ')}.`
+          : 'the explorer needs at least two completed runs on the same data; each run’s own report.html has one.',
+    };
+  }
+  const { loadDataset } = await import('../data/index.ts');
+  const { loadModel } = await import('../model/index.ts');
+  const specFile = readSpecFile(chosen[0]!.dir);
+  let data: Dataset;
+  try {
+    data = loadDataset(first.data, { baseDir: specFile ? path.dirname(specFile) : chosen[0]!.dir });
+  } catch (err) {
+    return { unavailable: `the test images could not be loaded again (${err instanceof Error ? err.message : String(err)}).` };
+  }
+  const models: ExplorerModel[] = [];
+  for (const run of chosen) {
+    const model = await loadModel(path.join(run.dir, 'model'));
+    try {
+      const codes = model.encode(data.test.images, data.test.count);
+      const saved = JSON.parse(fs.readFileSync(path.join(run.dir, 'density.json'), 'utf8')) as Record<string, unknown>;
+      models.push(explorerModel(run.label, model, codes, saved));
+    } finally {
+      model.dispose();
+    }
+  }
+  return explorerInput(data, first.model.latent, models, first.seed);
+}
+
+function readSpecFile(runDir: string): string | null {
+  try {
+    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { spec_file?: unknown };
+    return typeof run.spec_file === 'string' ? run.spec_file : null;
+  } catch {
+    return null;
+  }
 }

@@ -18,6 +18,8 @@ describe('a run writes codes/*.npy and an explorer in report.html', () => {
   let browser: Browser;
   let deepDir: string;
   let pcaDir: string;
+  let pca2Dir: string;
+  let root: string;
 
   beforeAll(async () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium`).toBe(true);
@@ -30,6 +32,10 @@ describe('a run writes codes/*.npy and an explorer in report.html', () => {
     const pca = await runCli(['run', writeSpec(dir, 'pca8', pcaSpec), '--runs-dir', runsDir]);
     expect(pca.code, pca.stderr).toBe(0);
     pcaDir = path.join(runsDir, 'pca8', '0001');
+    const pca2 = await runCli(['run', writeSpec(dir, 'pca2', tinyDeepSpec.replace('kind: deep', 'kind: pca')), '--runs-dir', runsDir]);
+    expect(pca2.code, pca2.stderr).toBe(0);
+    pca2Dir = path.join(runsDir, 'pca2', '0001');
+    root = dir;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   }, 240_000);
 
@@ -115,5 +121,44 @@ describe('a run writes codes/*.npy and an explorer in report.html', () => {
     expect(await page.locator('button[data-role="sample"]').textContent()).toContain('diagonal Gaussian fitted on the training codes');
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('compare.html decodes one z through the deep and the PCA run; runs of different latent sizes get a note instead', async () => {
+    const out = path.join(root, 'cmp');
+    const res = await runCli(['compare', deepDir, pca2Dir, pcaDir, '--out', out]);
+    expect(res.code, res.stderr).toBe(0);
+    const file = path.join(out, 'compare.html');
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(pathToFileURL(file).href);
+    // pca8 has another latent size, so two decoders.
+    expect(await page.locator('canvas[data-role="decoded"]').count()).toBe(2);
+    // The decoders come in table order (best test MSE first); the labels say which is which.
+    const labels = await page.evaluate(() => (window as unknown as { aelab: { models: string[] } }).aelab.models);
+    expect(labels).toHaveLength(2);
+    for (const dir of [deepDir, pca2Dir]) {
+      const index = labels.findIndex((l) => l.includes(path.basename(path.dirname(dir))));
+      expect(index).toBeGreaterThanOrEqual(0);
+      const model = await loadModel(path.join(dir, 'model'));
+      const z = [0.5, -1];
+      const got = await page.evaluate(([zz, m]) => Array.from((window as unknown as { aelab: { decode(z: number[], m: number): Float32Array } }).aelab.decode(zz as number[], m as number)), [z, index] as const);
+      const want = model.decode(Float32Array.from(z), 1);
+      let worst = 0;
+      for (let p = 0; p < want.length; p++) worst = Math.max(worst, Math.abs(got[p]! - want[p]!));
+      expect(worst).toBeLessThan(1e-5);
+      model.dispose();
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+
+    const apart = await runCli(['compare', deepDir, pcaDir, '--out', path.join(root, 'cmp2')]);
+    expect(apart.code, apart.stderr).toBe(0);
+    const html = fs.readFileSync(path.join(root, 'cmp2', 'compare.html'), 'utf8');
+    expect(html).toContain('No interactive explorer');
+    expect(html).toContain('latent sizes 2, 8');
   });
 });

@@ -25,15 +25,16 @@ describe('a run writes codes/*.npy and an explorer in report.html', () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium`).toBe(true);
     const dir = tempDir();
     const runsDir = path.join(dir, 'runs');
-    const deep = await runCli(['run', writeSpec(dir, 'tiny', tinyDeepSpec), '--runs-dir', runsDir]);
-    expect(deep.code, deep.stderr).toBe(0);
+    const pcaSpec = tinyDeepSpec.replace('kind: deep', 'kind: pca');
+    // Three runs at once: a deep one, PCA at latent 8 without train codes, PCA at latent 2.
+    const results = await Promise.all([
+      runCli(['run', writeSpec(dir, 'tiny', tinyDeepSpec), '--runs-dir', runsDir]),
+      runCli(['run', writeSpec(dir, 'pca8', pcaSpec.replace('latent: 2', 'latent: 8') + '  train_codes: false\n'), '--runs-dir', runsDir]),
+      runCli(['run', writeSpec(dir, 'pca2', pcaSpec), '--runs-dir', runsDir]),
+    ]);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
     deepDir = path.join(runsDir, 'tiny', '0001');
-    const pcaSpec = tinyDeepSpec.replace('kind: deep', 'kind: pca').replace('latent: 2', 'latent: 8') + '  train_codes: false\n';
-    const pca = await runCli(['run', writeSpec(dir, 'pca8', pcaSpec), '--runs-dir', runsDir]);
-    expect(pca.code, pca.stderr).toBe(0);
     pcaDir = path.join(runsDir, 'pca8', '0001');
-    const pca2 = await runCli(['run', writeSpec(dir, 'pca2', tinyDeepSpec.replace('kind: deep', 'kind: pca')), '--runs-dir', runsDir]);
-    expect(pca2.code, pca2.stderr).toBe(0);
     pca2Dir = path.join(runsDir, 'pca2', '0001');
     root = dir;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });

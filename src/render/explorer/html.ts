@@ -112,7 +112,7 @@ export function renderExplorer(input: ExplorerInput, heading = 'Explore the late
 <h2>${escapeHtml(heading)}</h2>
 <p>${
     multi
-      ? `Move the mouse over the scatter of test codes: the point under it, <i>z</i>, goes through every run’s decoder at once (${input.models.length} runs, latent size ${latent}), computed in this page from their weights. The scatter shows the codes of the run chosen below; the runs’ latent spaces are not aligned, so the same <i>z</i> can mean different things to each.`
+      ? `Move the mouse over the scatter of test codes: the point under it, <i>z</i>, goes through every run’s decoder at once (${input.models.length} runs, latent size ${latent}), computed in this page from their weights. The scatter shows the codes of the run chosen above it; the runs’ latent spaces are not aligned, so the same <i>z</i> can mean different things to each.`
       : 'Move the mouse over the scatter of test codes: the decoder turns the point under it into an image, <i>g</i>(<i>z</i>), computed in this page from the model’s weights.'
   } Click two test points (or press “Random pair”) to interpolate between them. ${escapeHtml(imagesNote)}</p>
 <div class="ex-controls">${controls.join('')}</div>

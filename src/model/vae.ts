@@ -15,11 +15,12 @@ import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
 import { writeManifest } from './manifest.ts';
 import { addCodeL1 } from './code-penalty.ts';
 import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
-import type { LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
+import type { DecoderExport, GaussianComponent, LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import {
   checkTrainableSize,
   checkWidth,
   denseLayer,
+  exportDenseLayers,
   hiddenActivations,
   hiddenLayers,
   LEAKY_RELU_ALPHA,
@@ -169,6 +170,20 @@ export class VariationalAutoencoder implements TrainableAutoencoder {
   reconstruct(x: Float32Array, n: number): Float32Array {
     this.assertLive();
     return mapRowBatches(x, n, this.inputDim, this.inputDim, (b) => this.decoderMean(this.decoderOutput(this.posterior(b).mean)), 'vae.reconstruct');
+  }
+
+  /** The decoder from z to the mean image; a Bernoulli decoder's logits go through a sigmoid. */
+  exportDecoder(): DecoderExport {
+    this.assertLive();
+    const exported = exportDenseLayers(this.decoderLayers);
+    if (this.description.likelihood === 'bernoulli') exported.layers[exported.layers.length - 1]!.activation = 'sigmoid';
+    return exported;
+  }
+
+  /** The prior N(0, I) that the report's explorer samples. */
+  latentPrior(): GaussianComponent[] {
+    const d = this.latent;
+    return [{ weight: 1, mean: new Array<number>(d).fill(0), covariance: Array.from({ length: d }, (_, i) => Array.from({ length: d }, (__, j) => (i === j ? 1 : 0))) }];
   }
 
   /** The decoder's learned per-pixel variance σ² (gaussian), or null (bernoulli). */

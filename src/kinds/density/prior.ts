@@ -38,4 +38,9 @@ export const priorKind: DensityKindDescriptor<'prior'> = {
   onlyFor: ['vae'],
   describe: () => 'the VAE prior N(0, I)',
   fit: fitPrior,
+  mixture: (saved) => {
+    const dim = saved['dim'];
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1) return null;
+    return [{ weight: 1, mean: new Array<number>(dim).fill(0), covariance: Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (__, j) => (i === j ? 1 : 0))) }];
+  },
 };

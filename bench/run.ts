@@ -87,6 +87,7 @@ const USAGE_PRELOAD =
     "import fs from 'node:fs';" +
       'const prefix = process.env.AELAB_BENCH_USAGE_PREFIX;' +
       "if (prefix) process.on('exit', () => { const u = process.resourceUsage();" +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this string is code for the child process, where the template is evaluated
       ' fs.writeFileSync(`${prefix}-${process.pid}.json`, JSON.stringify({ max_rss_kb: u.maxRSS, cpu_seconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })); });',
   );
 

@@ -224,13 +224,17 @@ describe('gmm', () => {
     expect(Array.from(model.sample(10, 1)).every(Number.isFinite)).toBe(true);
   });
 
-  it('fits 16k codes, d = 2, K = 10 in a few seconds', () => {
+  // How long this takes is measured by `npm run bench` (bench/density.ts), not asserted here.
+  it('fits 16k codes, d = 2, K = 10: converges, all weights used, and beats K = 3', () => {
     const n = 16000;
     const codes = threeClusters(n, 8);
-    const start = performance.now();
     const model = fitDensity('gmm', codes, n, 2, { components: 10, seed: 3 });
-    const seconds = (performance.now() - start) / 1000;
-    expect(Number.isFinite(model.meanLogLikelihood(codes, n))).toBe(true);
-    expect(seconds).toBeLessThan(5);
+    const p = model.toJSON() as { weights: number[]; converged: boolean };
+    expect(p.converged).toBe(true);
+    expect(p.weights.every((w) => w > 0)).toBe(true);
+    const ll = model.meanLogLikelihood(codes, n);
+    expect(Number.isFinite(ll)).toBe(true);
+    // More components can only fit the training codes at least as well (up to EM's local optimum).
+    expect(ll).toBeGreaterThan(fitDensity('gmm', codes, n, 2, { components: 3, seed: 3 }).meanLogLikelihood(codes, n) - 1e-3);
   });
 });

@@ -13,11 +13,15 @@ const fakeTfjsNode = fileURLToPath(new URL('./fake-tfjs-node/register.mjs', impo
 function runFresh(code: string, env: Record<string, string | undefined> = {}, imports: string[] = []): { stdout: string; stderr: string } {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), '--input-type=module', '-e', code], {
-    cwd: root,
-    env: merged,
-    encoding: 'utf8',
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), '--input-type=module', '-e', code],
+    {
+      cwd: root,
+      env: merged,
+      encoding: 'utf8',
+    },
+  );
   if (child.status !== 0) throw new Error(`child failed (${child.status}): ${child.stderr}`);
   return { stdout: child.stdout, stderr: child.stderr };
 }
@@ -62,7 +66,10 @@ describe(`selectBackend (tfjs-node here: ${tfjsNode})`, () => {
       expect(info.fast_matmul).toBeUndefined();
     } else {
       expect(info.name).toBe('wasm');
-      const why = tfjsNode === 'not installed' ? 'tfjs-node is not installed \\(its install needs the internet\\)' : 'tfjs-node failed to load \\(.*\\)';
+      const why =
+        tfjsNode === 'not installed'
+          ? 'tfjs-node is not installed \\(its install needs the internet\\)'
+          : 'tfjs-node failed to load \\(.*\\)';
       expect(info.reason).toMatch(new RegExp(`^${why}; using wasm \\((no )?SIMD, \\d+ threads?\\)$`));
       expect(info.fast_matmul).toBe(true);
     }
@@ -131,7 +138,12 @@ describe(`selectBackend (tfjs-node here: ${tfjsNode})`, () => {
 
   it('in a fresh process where tfjs-node loads (a stand-in registering the tensorflow backend): picks it by default, silently', () => {
     const chosen = selectFresh(undefined, { AELAB_WASM_FAST_MATMUL: undefined }, [fakeTfjsNode]);
-    expect(chosen.info).toMatchObject({ name: 'tensorflow', active: 'tensorflow', reason: 'using tfjs-node (native TensorFlow)', kernels_installed: false });
+    expect(chosen.info).toMatchObject({
+      name: 'tensorflow',
+      active: 'tensorflow',
+      reason: 'using tfjs-node (native TensorFlow)',
+      kernels_installed: false,
+    });
     expect(chosen.info.fast_matmul).toBeUndefined();
     expect(chosen.stderr).toBe('');
     const asked = selectFresh('tensorflow', {}, [fakeTfjsNode]);

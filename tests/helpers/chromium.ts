@@ -74,6 +74,7 @@ export async function visitPage(browser: Browser, file: string): Promise<PageVis
       imgs.map((img) => ({ src: img.src.slice(0, 60), alt: img.alt, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight })),
     );
     const sources = await page.$$eval('img', (imgs) => imgs.map((img) => img.src));
+    // biome-ignore lint/performance/useDomNodeTextContent: the visible text is what a reader sees; textContent includes hidden nodes
     const text = await page.evaluate(() => document.body.innerText);
     return { images, sources, text, consoleErrors, requests, dialogs, title: await page.title() };
   } finally {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fitDensity } from '../../src/evaluate/index.ts';
 import { cholesky, logDetFromCholesky } from '../../src/shared/linalg.ts';
 import { createRng } from '../../src/shared/random.ts';
+import { gaussianCodes } from './fakes.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -42,23 +43,6 @@ function logNormal(z: number[], mean: number[], cov: number[][]): number {
   return -0.5 * (z.length * LOG_2PI + logDet + quad);
 }
 
-/** n draws of mean + L·ε (L lower triangular), ε standard normal, row-major float32. */
-function correlatedCodes(n: number, mean: number[], chol: number[][], seed: number): Float32Array {
-  const d = mean.length;
-  const rng = createRng(seed);
-  const out = new Float32Array(n * d);
-  const eps = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) eps[j] = rng.normal();
-    for (let j = 0; j < d; j++) {
-      let s = mean[j]!;
-      for (let k = 0; k <= j; k++) s += chol[j]![k]! * eps[k]!;
-      out[i * d + j] = s;
-    }
-  }
-  return out;
-}
-
 function row(z: Float32Array, i: number, d: number): number[] {
   return Array.from(z.subarray(i * d, (i + 1) * d));
 }
@@ -73,7 +57,7 @@ describe('gaussian-full against the closed form, correlated 3-d covariance', () 
   const mean = [1, -2, 0.5];
   const n = 4000;
   const d = 3;
-  const codes = correlatedCodes(n, mean, L, 11);
+  const codes = gaussianCodes(n, mean, L, 11);
   const model = fitDensity('gaussian-full', codes, n, d, { seed: 1 });
   const fitted = model.toJSON() as { mean: number[]; covariance: number[][]; jitter: number };
 
@@ -88,7 +72,7 @@ describe('gaussian-full against the closed form, correlated 3-d covariance', () 
   });
 
   it('gives log N(z; m̂, Σ̂) per code, to 1e-9', () => {
-    const probes = correlatedCodes(50, [0, 0, 0], L, 12);
+    const probes = gaussianCodes(50, [0, 0, 0], L, 12);
     for (let i = 0; i < 50; i++) {
       const z = probes.subarray(i * d, (i + 1) * d);
       expect(model.meanLogLikelihood(z, 1)).toBeCloseTo(logNormal(row(probes, i, d), fitted.mean, fitted.covariance), 9);

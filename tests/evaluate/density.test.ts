@@ -2,27 +2,11 @@ import { describe, it, expect } from 'vitest';
 import { densityKinds, fitDensity } from '../../src/evaluate/index.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { createRng } from '../../src/shared/random.ts';
+import { gaussianCodes } from './fakes.ts';
 import type { DensityKind } from '../../src/shared/spec-types.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const opts = { components: 1, seed: 1 };
-
-/** n draws of mean + L·ε, ε standard normal. */
-function gaussianCodes(n: number, mean: number[], chol: number[][], seed: number): Float32Array {
-  const d = mean.length;
-  const rng = createRng(seed);
-  const out = new Float32Array(n * d);
-  const eps = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) eps[j] = rng.normal();
-    for (let j = 0; j < d; j++) {
-      let s = mean[j]!;
-      for (let k = 0; k <= j; k++) s += chol[j]![k]! * eps[k]!;
-      out[i * d + j] = s;
-    }
-  }
-  return out;
-}
 
 function moments(z: Float32Array, n: number, d: number): { mean: number[]; cov: number[][] } {
   const mean = Array.from({ length: d }, (_, j) => {

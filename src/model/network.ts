@@ -182,7 +182,7 @@ export function exportDenseLayers(denseLayers: tf.layers.Layer[]): DecoderExport
     const cls = layer.getClassName();
     if (cls === 'LeakyReLU') {
       const last = layers[layers.length - 1];
-      if (!last || last.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+      if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
       last.activation = 'leaky_relu';
       last.alpha = LEAKY_RELU_ALPHA;
       continue;

@@ -8,7 +8,7 @@ import { activeUnits, codeSparsity } from '../../src/evaluate/code-stats.ts';
 import { cholesky, columnMean, covariance, LOG_2PI, logDetFromCholesky, mahalanobisSq, symmetricEigen } from '../../src/shared/linalg.ts';
 import { selectBackend } from '../../src/model/index.ts';
 import { readManifest } from '../../src/model/manifest.ts';
-import { bernoulliNll, buildVae, gaussianNll, klPerImage, loadVae, type VaeOptions, VariationalAutoencoder } from '../../src/model/vae.ts';
+import { bernoulliNll, buildVae, gaussianNll, klPerImage, loadVae, type VaeOptions, type VariationalAutoencoder } from '../../src/model/vae.ts';
 import { negativeElbo } from '../../src/kinds/model/vae.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { createRng } from '../../src/shared/random.ts';

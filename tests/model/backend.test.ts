@@ -29,6 +29,8 @@ describe('selectBackend', () => {
     expect(info.tfjs_version).toBe(tf.version.tfjs);
     expect(typeof info.fast_matmul).toBe('boolean');
     expect(tf.getBackend()).toBe('wasm');
+    // The kernel stock tfjs-backend-wasm lacks, so convolutions can train here.
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     expect(await selectBackend()).toBe(info);
     expect(await selectBackend('wasm')).toBe(info);
     expect(currentBackend()).toBe(info);

@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRng } from '../../src/shared/random.ts';
-import {
-  installWasmConv2DBackpropFilter,
-  isWasmConv2DBackpropFilterInstalled,
-  uninstallWasmConv2DBackpropFilter,
-} from '../../src/model/wasm-conv-backprop-filter.ts';
+import { installWasmConvBackprop, isWasmConvBackpropInstalled, uninstallWasmConvBackprop } from '../../src/model/wasm-conv-backprop.ts';
 import { installWasmFastMatmul } from '../../src/model/wasm-fast-matmul.ts';
 
 function randomValues(size: number, seed: number): Float32Array {
@@ -28,25 +24,26 @@ function outShape(c: Case): number[] {
   return info.outShape;
 }
 
-/** Runs the kernel on a backend on fixed values; returns the filter gradient. */
-async function filterGradient(backend: string, c: Case, seed: number): Promise<{ values: Float32Array; shape: number[] }> {
+type KernelName = 'Conv2DBackpropFilter' | 'Conv2DBackpropInput';
+
+/** Runs one of the two kernels on a backend on fixed values; returns its result. */
+async function runKernel(kernel: KernelName, backend: string, c: Case, seed: number): Promise<{ values: Float32Array; shape: number[] }> {
   await tf.setBackend(backend);
-  const xSize = c.x.reduce((p, d) => p * d, 1);
-  const dyShape = outShape(c);
-  const dySize = dyShape.reduce((p, d) => p * d, 1);
-  const x = tf.tensor4d(randomValues(xSize, seed), c.x);
-  const dy = tf.tensor4d(randomValues(dySize, seed + 1000), dyShape as [number, number, number, number]);
-  const out = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-    strides: c.strides,
-    pad: c.pad,
-    dataFormat: c.dataFormat ?? 'NHWC',
-    dimRoundingMode: undefined,
-    filterShape: c.filter,
-  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const dyShape = outShape(c) as [number, number, number, number];
+  const dy = tf.tensor4d(randomValues(sizeOf(dyShape), seed + 1000), dyShape);
+  const common = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC', dimRoundingMode: undefined };
+  const other =
+    kernel === 'Conv2DBackpropFilter' ? tf.tensor4d(randomValues(sizeOf(c.x), seed), c.x) : tf.tensor4d(randomValues(sizeOf(c.filter), seed), c.filter);
+  const inputs: tf.NamedTensorMap = kernel === 'Conv2DBackpropFilter' ? { x: other, dy } : { dy, filter: other };
+  const attrs = kernel === 'Conv2DBackpropFilter' ? { ...common, filterShape: c.filter } : { ...common, inputShape: c.x };
+  const out = tf.engine().runKernel(kernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   const result = { values: out.dataSync() as Float32Array, shape: out.shape };
-  tf.dispose([x, dy, out]);
+  tf.dispose([other, dy, out]);
   return result;
 }
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
+const filterGradient = (backend: string, c: Case, seed: number) => runKernel('Conv2DBackpropFilter', backend, c, seed);
 
 function relativeError(x: ArrayLike<number>, y: ArrayLike<number>): number {
   expect(x.length).toBe(y.length);
@@ -66,14 +63,14 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
   await tf.ready();
   installWasmFastMatmul();
-  installWasmConv2DBackpropFilter();
+  installWasmConvBackprop();
 });
 
 afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
-describe('wasm Conv2DBackpropFilter', () => {
+describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput', () => {
   const cases: Case[] = [
     { name: 'stride 1, same, 1→8 channels, batch 3', x: [3, 9, 9, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'same' },
     { name: 'stride 2, same, 1→32 channels (MNIST-like)', x: [4, 28, 28, 1], filter: [3, 3, 1, 32], strides: 2, pad: 'same' },
@@ -85,31 +82,51 @@ describe('wasm Conv2DBackpropFilter', () => {
     { name: 'NCHW layout', x: [2, 3, 8, 7], filter: [3, 3, 3, 4], strides: 2, pad: 'same', dataFormat: 'NCHW' },
     { name: 'batch 1, 1×1 filter', x: [1, 5, 5, 6], filter: [1, 1, 6, 2], strides: 1, pad: 'valid' },
   ];
-  cases.forEach((c, i) => {
-    it(`equals the cpu kernel: ${c.name}`, async () => {
-      const reference = await filterGradient('cpu', c, 10 + i);
-      const wasm = await filterGradient('wasm', c, 10 + i);
-      expect(wasm.shape).toEqual(c.filter);
-      expect(reference.shape).toEqual(c.filter);
+  const kernels: KernelName[] = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+  for (const kernel of kernels) {
+    cases.forEach((c, i) => {
+      it(`${kernel} equals the cpu kernel: ${c.name}`, async () => {
+        const reference = await runKernel(kernel, 'cpu', c, 10 + i);
+        const wasm = await runKernel(kernel, 'wasm', c, 10 + i);
+        const expectedShape = kernel === 'Conv2DBackpropFilter' ? c.filter : c.x;
+        expect(wasm.shape).toEqual(expectedShape);
+        expect(reference.shape).toEqual(expectedShape);
+        expect(relativeError(wasm.values, reference.values)).toBeLessThan(FLOAT32_TOLERANCE);
+      });
+    });
+
+    it(`${kernel} sums over several blocks of output positions correctly`, async () => {
+      // 576 taps → blocks of 1820 output positions (1M floats); 2·32·32 = 2048 positions → two blocks.
+      const c: Case = { name: 'blocks', x: [2, 32, 32, 64], filter: [3, 3, 64, 2], strides: 1, pad: 'same' };
+      const reference = await runKernel(kernel, 'cpu', c, 99);
+      const wasm = await runKernel(kernel, 'wasm', c, 99);
       expect(relativeError(wasm.values, reference.values)).toBeLessThan(FLOAT32_TOLERANCE);
     });
-  });
+  }
 
-  it('sums a gradient larger than one patch block (several blocks) correctly', async () => {
-    // 576 taps → blocks of 1820 output positions (1M floats); 2·32·32 = 2048 positions → two blocks.
-    const c: Case = { name: 'blocks', x: [2, 32, 32, 64], filter: [3, 3, 64, 2], strides: 1, pad: 'same' };
-    const reference = await filterGradient('cpu', c, 99);
-    const wasm = await filterGradient('wasm', c, 99);
-    expect(relativeError(wasm.values, reference.values)).toBeLessThan(FLOAT32_TOLERANCE);
+  it('replaces the stock Conv2DBackpropInput, which uninstall puts back (same results)', async () => {
+    const c: Case = { name: 'stock', x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' };
+    const ours = await runKernel('Conv2DBackpropInput', 'wasm', c, 7);
+    uninstallWasmConvBackprop();
+    try {
+      expect(isWasmConvBackpropInstalled()).toBe(false);
+      expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBeDefined();
+      const stock = await runKernel('Conv2DBackpropInput', 'wasm', c, 7);
+      expect(relativeError(ours.values, stock.values)).toBeLessThan(FLOAT32_TOLERANCE);
+    } finally {
+      installWasmConvBackprop();
+    }
   });
 
   it('leaves no tensors or backend data behind', async () => {
     await tf.setBackend('wasm');
     const c: Case = { name: 'leaks', x: [2, 9, 9, 2], filter: [3, 3, 2, 3], strides: 2, pad: 'same' };
     await filterGradient('wasm', c, 5); // warm up
+    await runKernel('Conv2DBackpropInput', 'wasm', c, 5);
     const before = tf.memory();
     const backendBefore = (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
     await filterGradient('wasm', c, 5);
+    await runKernel('Conv2DBackpropInput', 'wasm', c, 5);
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect((tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds()).toBe(backendBefore);
   });
@@ -145,14 +162,14 @@ describe('wasm Conv2DBackpropFilter', () => {
 
   it('is what was missing: without it the wasm backend cannot take a convolution\'s filter gradient', async () => {
     await tf.setBackend('wasm');
-    uninstallWasmConv2DBackpropFilter();
+    uninstallWasmConvBackprop();
     try {
-      expect(isWasmConv2DBackpropFilterInstalled()).toBe(false);
+      expect(isWasmConvBackpropInstalled()).toBe(false);
       const c: Case = { name: 'missing', x: [1, 4, 4, 1], filter: [3, 3, 1, 1], strides: 1, pad: 'same' };
       await expect(filterGradient('wasm', c, 1)).rejects.toThrow(/Conv2DBackpropFilter/);
     } finally {
-      installWasmConv2DBackpropFilter();
+      installWasmConvBackprop();
     }
-    expect(isWasmConv2DBackpropFilterInstalled()).toBe(true);
+    expect(isWasmConvBackpropInstalled()).toBe(true);
   });
 });

@@ -195,6 +195,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
   const fitStart = performance.now();
   const model = await buildModel(spec.model, {
     inputDim: data.dim,
+    imageShape: [data.height, data.width],
     seed: spec.seed,
     train: { images: data.train.images, count: data.train.count },
   });
@@ -300,8 +301,9 @@ function refreshRunsIndex(runsDir: string): void {
 }
 
 function historyCsv(history: EpochRecord[]): string {
-  const lines = ['epoch,loss,val_loss,seconds'];
-  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  // learning_rate came later than the other columns: appended, so readers by position still work.
+  const lines = ['epoch,loss,val_loss,seconds,learning_rate'];
+  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds},${h.learning_rate ?? ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -59,6 +59,8 @@ export interface EpochRecord {
   /** null when there is no validation split. */
   val_loss: number | null;
   seconds: number;
+  /** The learning rate of this epoch's steps (train.lr_schedule, train.warmup_epochs). */
+  learning_rate?: number;
 }
 
 export interface TrainingResult {

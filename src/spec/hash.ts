@@ -5,7 +5,22 @@ import { createHash } from 'node:crypto';
 import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { isPlainObject } from './paths.ts';
+import { schemaAtPath } from './schema.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
+
+/**
+ * Keys added after specs were first hashed whose default leaves training as it was before they
+ * existed: at their default they are left out of the hash, so existing specs keep their hashes
+ * (and --reuse keeps finding their runs); any other value changes what is trained, and the hash.
+ */
+const ELIDED_AT_DEFAULT = [
+  'model.dropout',
+  'model.batch_norm',
+  'train.lr_schedule',
+  'train.warmup_epochs',
+  'train.weight_decay',
+  'train.gradient_clip',
+] as const;
 
 /**
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
@@ -18,6 +33,12 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   delete out.sweep;
   delete out.description;
   delete out.extends;
+  for (const key of ELIDED_AT_DEFAULT) {
+    const segments = key.split('.');
+    const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);
+    const last = segments[segments.length - 1]!;
+    if (isPlainObject(parent) && canonicalJson(parent[last]) === canonicalJson(schemaAtPath(segments)?.default)) delete parent[last];
+  }
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);

@@ -57,11 +57,11 @@ export function syntheticDataset(opts: { side?: number; nTrain?: number; nVal?: 
 }
 
 export function deepSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
-  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', ...overrides };
+  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, ...overrides };
 }
 
 export function trainSpec(overrides: Partial<TrainSpec> = {}): TrainSpec {
-  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, early_stopping: { patience: 0, min_delta: 0 }, ...overrides };
+  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, early_stopping: { patience: 0, min_delta: 0 }, ...overrides };
 }
 
 /** Mean squared error over all images and pixels, in float64. */
@@ -74,9 +74,11 @@ export function mse(a: Float32Array, b: Float32Array): number {
 /** The enum of a model property in the experiment schema (so tests follow the schema). */
 export function schemaModelEnum(property: 'kind' | 'activation' | 'output_activation'): string[] {
   const schema = JSON.parse(fs.readFileSync(new URL('../../schemas/experiment.schema.json', import.meta.url), 'utf8')) as {
-    properties: { model: { properties: Record<string, { enum: string[] }> } };
+    properties: { model: { properties: Record<string, { enum?: string[]; anyOf?: { enum?: string[] }[] }> } };
   };
-  return schema.properties.model.properties[property]!.enum;
+  const node = schema.properties.model.properties[property]!;
+  // activation is one value or a list of them: its enum sits in the first anyOf branch.
+  return node.enum ?? node.anyOf!.find((b) => b.enum)!.enum!;
 }
 
 /** Classic cyclic Jacobi eigen-decomposition, slow but simple: the brute-force reference. */

@@ -15,6 +15,10 @@ export interface HiddenLayers {
   encoderWidths: number[];
   decoderWidths: number[];
   activation: ModelSpec['activation'] | null;
+  /** Convolutions before the dense encoder layers (deep only). */
+  convs?: { conv: number; kernel: number; stride: number }[];
+  dropout?: number;
+  batchNorm?: boolean;
 }
 
 /**
@@ -25,9 +29,11 @@ export function denseMseNetwork(kind: ModelKind, hidden: (spec: ModelSpec) => Hi
   return {
     async build(spec, opts) {
       const { buildNetwork } = await import('../../model/network.ts');
+      const [height, width] = opts.imageShape ?? [1, opts.inputDim];
       return buildNetwork({
         kind,
         inputDim: opts.inputDim,
+        imageShape: [height, width, 1],
         latent: spec.latent,
         ...hidden(spec),
         outputActivation: spec.output_activation,

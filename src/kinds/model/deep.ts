@@ -10,18 +10,25 @@ export const deepKind: TrainableModelKind<'deep'> = {
   order: 2,
   trainable: true,
   objective: reconstructionMse,
-  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'train'],
+  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'model.dropout', 'model.batch_norm', 'train'],
   whyIgnored: (key) => `model.kind is deep, which does not use ${key}`,
   describe(spec) {
     const decoder = spec.decoder === 'mirror' ? 'mirrored decoder' : `decoder ${spec.decoder.join('-')}`;
     return `deep autoencoder, encoder ${[...spec.encoder, spec.latent].join('-')}, ${decoder}, ${spec.activation}`;
   },
   check: (ctx) => ({ errors: [], warnings: [...latentCompressionWarnings(ctx), ...widthSlips(ctx)] }),
-  ...denseMseNetwork('deep', (spec) => ({
-    encoderWidths: [...spec.encoder],
-    decoderWidths: spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder],
-    activation: spec.activation,
-  })),
+  ...denseMseNetwork('deep', (spec) => {
+    const convs = spec.encoder.filter((e) => typeof e === 'object');
+    const widths = spec.encoder.filter((e) => typeof e === 'number');
+    return {
+      encoderWidths: widths,
+      decoderWidths: spec.decoder === 'mirror' ? [...widths].reverse() : [...spec.decoder],
+      activation: spec.activation,
+      convs,
+      dropout: spec.dropout,
+      batchNorm: spec.batch_norm,
+    };
+  }),
 };
 
 const intList = (v: unknown): number[] | undefined =>

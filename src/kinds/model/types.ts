@@ -10,6 +10,8 @@ export type Tfjs = typeof tf;
 
 export interface BuildOptions {
   inputDim: number;
+  /** Height and width of an image (inputDim = height·width); convolutions need it. */
+  imageShape?: [number, number];
   seed: number;
   /** Training images (row-major count×inputDim); PCA is fitted on them, exactly, while building. */
   train?: { images: Float32Array; count: number };

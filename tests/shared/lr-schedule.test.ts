@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, scheduleProblems, type ScheduleSettings } from '../../src/train/schedule.ts';
+import { learningRateAt, scheduleProblems, type ScheduleSettings } from '../../src/shared/lr-schedule.ts';
 
 const base = (over: Partial<ScheduleSettings>): ScheduleSettings => ({ learningRate: 0.1, schedule: { kind: 'constant' }, warmupEpochs: 0, epochs: 10, ...over });
 const rates = (s: ScheduleSettings): number[] => Array.from({ length: s.epochs }, (_, i) => learningRateAt(i + 1, s));

@@ -2,7 +2,7 @@
 // that epoch steps with. Pure functions of the epoch number, so a resumed or repeated run gets the
 // same rates. Formulas follow PyTorch's StepLR, ExponentialLR and CosineAnnealingLR (with T_max =
 // the epochs after warm-up), preceded by an optional linear warm-up.
-import type { Issue } from '../shared/errors.ts';
+import type { Issue } from './errors.ts';
 
 export type LrSchedule =
   | { kind: 'constant' }

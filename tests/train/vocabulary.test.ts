@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, loadModel, NetworkAutoencoder, selectBackend } from '../../src/model/index.ts';
 import type { ModelSpec, TrainSpec } from '../../src/shared/spec-types.ts';
-import type { TrainableAutoencoder } from '../../src/shared/types.ts';
+import type { EpochRecord, TrainableAutoencoder } from '../../src/shared/types.ts';
 import { trainModel } from '../../src/train/index.ts';
 import { deepSpec, syntheticDataset, trainSpec } from '../model/fixtures.ts';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   await selectBackend();
 });
 
-async function trained(model: Partial<ModelSpec>, train: Partial<TrainSpec>, seed = 1): Promise<{ model: NetworkAutoencoder; history: { learning_rate?: number; loss: number }[] }> {
+async function trained(model: Partial<ModelSpec>, train: Partial<TrainSpec>, seed = 1): Promise<{ model: NetworkAutoencoder; history: EpochRecord[] }> {
   const m = (await buildModel(deepSpec(model), { inputDim: data.dim, imageShape: [8, 8], seed })) as NetworkAutoencoder;
   const result = await trainModel(m as TrainableAutoencoder, data, trainSpec(train), { seed });
   return { model: m, history: result.history };

@@ -165,7 +165,9 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
     const epochs = num(train.epochs);
     const rate = num(train.learning_rate);
     const warmup = num(train.warmup_epochs);
-    if (schedule && typeof schedule.kind === 'string' && epochs !== undefined && rate !== undefined && warmup !== undefined) {
+    // Only once epochs, rate and warm-up are valid themselves (their own errors say what is wrong).
+    const valid = epochs !== undefined && Number.isInteger(epochs) && epochs >= 1 && rate !== undefined && rate > 0 && warmup !== undefined;
+    if (schedule && typeof schedule.kind === 'string' && valid) {
       const missing = (['every', 'gamma'] as const).filter((k) => (schedule.kind === 'step' || (schedule.kind === 'exponential' && k === 'gamma')) && schedule[k] === undefined);
       for (const k of missing) {
         errors.push({ path: ['train', 'lr_schedule'], prefer: 'key', message: `a ${schedule.kind} schedule needs ${k}, e.g. lr_schedule: {kind: ${schedule.kind}${schedule.kind === 'step' ? ', every: 10' : ''}, gamma: ${schedule.kind === 'step' ? 0.5 : 0.95}}` });

@@ -197,6 +197,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
     inputDim: data.dim,
     imageShape: [data.height, data.width],
     seed: spec.seed,
+    loss: spec.train.loss,
     train: { images: data.train.images, count: data.train.count },
   });
   try {

@@ -149,6 +149,14 @@ export interface TrainSpec {
    */
   gradient_clip: number;
   /**
+   * What training minimises: mse, the mean squared error; bce, binary cross-entropy −[x·log x̂ +
+   * (1−x)·log(1−x̂)] averaged over pixels and images (Keras' binary_crossentropy; needs pixels in
+   * [0, 1] and model.output_activation sigmoid). history.csv's loss columns are this loss;
+   * metrics.json always reports MSE, so runs with different losses sort in one table. Default:
+   * `"mse"`.
+   */
+  loss: 'mse' | 'bce';
+  /**
    * Stop when the validation loss stops improving, and restore the best weights. Needs a
    * validation split.
    */

@@ -159,6 +159,13 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
         message: 'has no effect while train.early_stopping.patience is 0 (early stopping off)',
       });
     }
+    if (train.loss === 'bce' && model.output_activation !== 'sigmoid') {
+      errors.push({
+        path: ['train', 'loss'],
+        prefer: 'value',
+        message: `bce compares probabilities, but model.output_activation is ${String(model.output_activation)} (outputs outside (0, 1)); set model.output_activation: sigmoid, or use loss: mse`,
+      });
+    }
     // Schedule contradictions (a step outside the epochs, a warm-up as long as training, …), once
     // the single values have passed the schema.
     const schedule = isPlainObject(train.lr_schedule) ? train.lr_schedule : undefined;

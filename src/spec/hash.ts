@@ -20,6 +20,7 @@ const ELIDED_AT_DEFAULT = [
   'train.warmup_epochs',
   'train.weight_decay',
   'train.gradient_clip',
+  'train.loss',
 ] as const;
 
 /**

@@ -259,6 +259,13 @@ function checkSpec(spec: TrainSpec, data: Dataset): void {
   if (!(spec.weight_decay === undefined || spec.weight_decay >= 0)) problems.push({ path: 'train.weight_decay', message: `must be ≥ 0, got ${String(spec.weight_decay)}` });
   if (!(spec.gradient_clip === undefined || spec.gradient_clip >= 0)) problems.push({ path: 'train.gradient_clip', message: `must be ≥ 0 (0 turns clipping off), got ${String(spec.gradient_clip)}` });
   if (problems.length === 0) problems.push(...scheduleProblems(scheduleOf(spec)));
+  if (spec.loss === 'bce') {
+    // Cross-entropy treats pixels as probabilities: data outside [0, 1] make it meaningless (negative).
+    const outside = [data.train, data.validation].map((s) => s.images.find((v) => !(v >= 0 && v <= 1))).find((v) => v !== undefined);
+    if (outside !== undefined) {
+      problems.push({ path: 'train.loss', message: `bce needs pixels in [0, 1], but the data hold ${outside}; rescale the images to [0, 1] or use loss: mse` });
+    }
+  }
   if (problems.length > 0) throw new UserError(problems);
 }
 

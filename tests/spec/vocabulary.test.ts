@@ -56,8 +56,8 @@ describe('training and layer vocabulary in the spec', () => {
 
   it('hashes a key only when it changes what is trained', () => {
     const plain = load('model: {latent: 2}').hash;
-    expect(load('model: {latent: 2, dropout: 0, batch_norm: false}\ntrain: {weight_decay: 0, gradient_clip: 0, warmup_epochs: 0, lr_schedule: {kind: constant}}').hash).toBe(plain);
-    for (const changed of ['model: {latent: 2, dropout: 0.1}', 'model: {latent: 2, batch_norm: true}', 'train: {weight_decay: 0.001}', 'train: {gradient_clip: 1}', 'train: {warmup_epochs: 1}', 'train: {lr_schedule: {kind: exponential, gamma: 0.9}}', 'train: {optimizer: adamw}']) {
+    expect(load('model: {latent: 2, dropout: 0, batch_norm: false}\ntrain: {weight_decay: 0, gradient_clip: 0, warmup_epochs: 0, lr_schedule: {kind: constant}, loss: mse}').hash).toBe(plain);
+    for (const changed of ['model: {latent: 2, dropout: 0.1}', 'model: {latent: 2, batch_norm: true}', 'train: {weight_decay: 0.001}', 'train: {gradient_clip: 1}', 'train: {warmup_epochs: 1}', 'train: {lr_schedule: {kind: exponential, gamma: 0.9}}', 'train: {optimizer: adamw}', 'train: {loss: bce}']) {
       expect(load(changed).hash, changed).not.toBe(plain);
     }
   });
@@ -72,6 +72,8 @@ describe('training and layer vocabulary in the spec', () => {
     ['a written decoder after convolutions', 'model: {encoder: [{conv: 8, kernel: 3, stride: 2}], decoder: [16]}', 'model.decoder', /set model.decoder: mirror/],
     ['a convolution after a dense width', 'model: {encoder: [64, {conv: 8, kernel: 3, stride: 2}]}', 'model.encoder[1]', /before the dense widths/],
     ['an activation list of the wrong length', 'model: {encoder: [64, 32], activation: [relu, tanh]}', 'model.activation', /one activation per hidden layer: this model has 4/],
+    ['bce with a linear output', 'model: {output_activation: linear}\ntrain: {loss: bce}', 'train.loss', /set model.output_activation: sigmoid/],
+    ['bce on the linear kind (linear output by default)', 'model: {kind: linear}\ntrain: {loss: bce}', 'train.loss', /output_activation is linear/],
     ['a convolution without its stride', 'model: {encoder: [{conv: 8, kernel: 3}]}', 'model.encoder[0].stride', /is required/],
   ])('refuses %s, naming the field and the fix', (_name, yaml, where, message) => {
     const found = issues(yaml);

@@ -18,9 +18,9 @@ beforeAll(async () => {
   await selectBackend();
 });
 
-async function trained(model: Partial<ModelSpec>, train: Partial<TrainSpec>, seed = 1): Promise<{ model: NetworkAutoencoder; history: EpochRecord[] }> {
-  const m = (await buildModel(deepSpec(model), { inputDim: data.dim, imageShape: [8, 8], seed })) as NetworkAutoencoder;
-  const result = await trainModel(m as TrainableAutoencoder, data, trainSpec(train), { seed });
+async function trained(model: Partial<ModelSpec>, train: Partial<TrainSpec>, seed = 1, dataset = data): Promise<{ model: NetworkAutoencoder; history: EpochRecord[] }> {
+  const m = (await buildModel(deepSpec(model), { inputDim: dataset.dim, imageShape: [8, 8], seed, loss: train.loss })) as NetworkAutoencoder;
+  const result = await trainModel(m as TrainableAutoencoder, dataset, trainSpec(train), { seed });
   return { model: m, history: result.history };
 }
 
@@ -60,6 +60,29 @@ describe('training vocabulary', () => {
     expect(clipped.history.every((h) => Number.isFinite(h.loss))).toBe(true);
     plain.model.dispose();
     clipped.model.dispose();
+  });
+});
+
+describe('loss', () => {
+  it('bce trains, reports cross-entropy in history, and its reconstructions improve in MSE', async () => {
+    const { model, history } = await trained({}, { epochs: 4, loss: 'bce' });
+    expect(history[3]!.loss).toBeLessThan(history[0]!.loss);
+    // Cross-entropy of pixels near 0.5 is near ln 2, far above any MSE of [0, 1] values here.
+    expect(history[0]!.loss).toBeGreaterThan(0.5);
+    const x = data.test.images;
+    const mse = (m: NetworkAutoencoder) => {
+      const r = m.reconstruct(x, data.test.count);
+      return r.reduce((s, v, i) => s + (v - x[i]!) ** 2, 0) / r.length;
+    };
+    const untrained = (await buildModel(deepSpec(), { inputDim: data.dim, seed: 1, loss: 'bce' })) as NetworkAutoencoder;
+    expect(mse(model)).toBeLessThan(mse(untrained));
+    untrained.dispose();
+    model.dispose();
+  });
+
+  it('bce refuses pixels outside [0, 1], naming train.loss and the fix', async () => {
+    const scaled = { ...data, train: { ...data.train, images: data.train.images.map((v) => v * 255) } };
+    await expect(trained({}, { epochs: 1, loss: 'bce' }, 1, scaled)).rejects.toThrow(/train\.loss.*bce needs pixels in \[0, 1\].*rescale/);
   });
 });
 

@@ -13,6 +13,8 @@ export interface BuildOptions {
   /** Height and width of an image (inputDim = height·width); convolutions need it. */
   imageShape?: [number, number];
   seed: number;
+  /** train.loss: what a trainable model's loss() minimises (its kind's objective when absent). */
+  loss?: 'mse' | 'bce';
   /** Training images (row-major count×inputDim); PCA is fitted on them, exactly, while building. */
   train?: { images: Float32Array; count: number };
 }

@@ -18,6 +18,7 @@
 // products run on the backend's own BatchMatMul, untransposed with a batch of 1 (its XNNPACK
 // path). Work goes in blocks of output positions so the temporaries stay a few MB.
 import * as tf from '@tensorflow/tfjs';
+import type { WasmBackend } from './wasm-fast-matmul.ts';
 
 const BACKEND = 'wasm';
 
@@ -29,13 +30,6 @@ const STOCK = Symbol.for('aelab.wasmConvBackprop.stock');
 type OurConfig = tf.KernelConfig & { [STOCK]: tf.KernelConfig | null };
 const KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
 
-/** The part of tfjs-backend-wasm's BackendWasm that the kernel uses. */
-interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: tf.DataId): boolean;
-}
 
 interface ConvAttrs {
   strides: number | [number, number];

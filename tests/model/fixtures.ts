@@ -125,3 +125,18 @@ export function jacobiEigen(aIn: Float64Array, n: number): { values: number[]; v
     vectors: order.map((i) => Float64Array.from({ length: n }, (_, k) => v[k * n + i]!)),
   };
 }
+
+/** Largest |x − y| relative to the largest |y| (at least 1): kernels compared across backends. */
+export function relativeError(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length !== y.length) throw new Error(`relativeError: lengths differ (${x.length} vs ${y.length})`);
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < x.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+    scale = Math.max(scale, Math.abs(y[i]!));
+  }
+  return diff / scale;
+}
+
+/** What float32 kernels that sum in a different order agree to, relative to the result's scale. */
+export const FLOAT32_TOLERANCE = 1e-5;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRng } from '../../src/shared/random.ts';
+import { FLOAT32_TOLERANCE, relativeError } from './fixtures.ts';
 import { installWasmConvBackprop, isWasmConvBackpropInstalled, uninstallWasmConvBackprop } from '../../src/model/wasm-conv-backprop.ts';
 import { installWasmFastMatmul } from '../../src/model/wasm-fast-matmul.ts';
 
@@ -45,18 +46,6 @@ async function runKernel(kernel: KernelName, backend: string, c: Case, seed: num
 const sizeOf = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
 const filterGradient = (backend: string, c: Case, seed: number) => runKernel('Conv2DBackpropFilter', backend, c, seed);
 
-function relativeError(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  expect(x.length).toBe(y.length);
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < x.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return diff / scale;
-}
-
-const FLOAT32_TOLERANCE = 1e-5;
 
 beforeAll(async () => {
   tf.enableProdMode();

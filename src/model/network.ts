@@ -10,14 +10,18 @@ import { UserError } from '../shared/errors.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
 import type { ModelKind } from '../shared/spec-types.ts';
-import { buildArchitecture, LEAKY_RELU_ALPHA, type ConvEntry, type HiddenActivation, type OutputActivation } from './architecture.ts';
-import type { LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
+import { buildArchitecture, LEAKY_RELU_ALPHA, TFJS_ACTIVATION, type ConvEntry, type HiddenActivation, type OutputActivation } from './architecture.ts';
+import type { DecoderActivation, DecoderExport, DecoderLayer, LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
+import { SeededDropout } from './seeded-dropout.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
 import { writeManifest } from './manifest.ts';
 
 export type { HiddenActivation, OutputActivation } from './architecture.ts';
 export { hiddenActivations, LEAKY_RELU_ALPHA } from './architecture.ts';
+
+/** tfjs activation names that exportDecoder passes on (the hidden ones, plus linear). */
+const DECODER_ACTIVATIONS: ReadonlySet<string> = new Set(['linear', ...Object.values(TFJS_ACTIVATION).filter((a) => a !== null)]);
 
 /** What the saved manifest records beyond kind and sizes, to rebuild the encoder/decoder split. */
 export interface NetworkDescription {
@@ -95,6 +99,66 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       (b) => applyLayers(this.decoderLayers, applyLayers(this.encoderLayers, b)),
       `${this.kind}.reconstruct`,
     );
+  }
+
+  /**
+   * The decoder's Dense layers with their weights; a LeakyReLU layer (how leaky_relu is built)
+   * becomes the activation of the Dense layer before it.
+   */
+  exportsDecoder(): boolean {
+    return (this.description.convs ?? []).length === 0;
+  }
+
+  exportDecoder(): DecoderExport {
+    this.assertLive();
+    if (!this.exportsDecoder()) throw new Error('exportDecoder: a convolutional decoder has no dense export (check exportsDecoder() first)');
+    const layers: DecoderLayer[] = [];
+    for (const layer of this.decoderLayers) {
+      const cls = layer.getClassName();
+      // Dropout is the identity when decoding.
+      if (cls === SeededDropout.className) continue;
+      if (cls === 'Activation') {
+        const last = layers[layers.length - 1];
+        const activation = String((layer.getConfig() as { activation?: unknown }).activation);
+        if (last?.activation !== 'linear' || !DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: cannot fold ${layer.name}`);
+        last.activation = activation as DecoderActivation;
+        continue;
+      }
+      if (cls === 'BatchNormalization') {
+        // At evaluation batch norm is affine per unit: fold it into the dense layer before it.
+        const last = layers[layers.length - 1];
+        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+        const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.dataSync());
+        const epsilon = Number((layer.getConfig() as { epsilon?: unknown }).epsilon ?? 1e-3);
+        for (let j = 0; j < last.out; j++) {
+          const scale = gamma![j]! / Math.sqrt(variance![j]! + epsilon);
+          for (let i = 0; i < last.in; i++) last.weights[i * last.out + j]! *= scale;
+          last.bias[j] = (last.bias[j]! - mean![j]!) * scale + beta![j]!;
+        }
+        continue;
+      }
+      if (cls === 'LeakyReLU') {
+        const last = layers[layers.length - 1];
+        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+        last.activation = 'leaky_relu';
+        last.alpha = LEAKY_RELU_ALPHA;
+        continue;
+      }
+      if (cls !== 'Dense') throw new Error(`exportDecoder: cannot export a ${cls} layer (${layer.name})`);
+      const [kernel, bias] = layer.getWeights();
+      if (!kernel || !bias || kernel.shape.length !== 2) throw new Error(`exportDecoder: ${layer.name} has no kernel and bias`);
+      const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? 'linear');
+      if (!DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: ${layer.name} has activation ${activation}, which the export does not know`);
+      layers.push({
+        in: kernel.shape[0]!,
+        out: kernel.shape[1]!,
+        // Copies: some backends hand out their own storage from dataSync.
+        weights: Float32Array.from(kernel.dataSync()),
+        bias: Float32Array.from(bias.dataSync()),
+        activation: activation as DecoderActivation,
+      });
+    }
+    return { layers };
   }
 
   loss(x: tf.Tensor2D, opts: LossOptions): LossResult {

@@ -8,6 +8,9 @@ import { isPlainObject } from './paths.ts';
 import { schemaAtPath } from './schema.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
 
+/** outputs.* keys that only add files or a part of report.html (added after hashes were pinned). */
+const PRESENTATION_OUTPUTS = ['explorer', 'explorer_images', 'train_codes'];
+
 /**
  * Keys added after specs were first hashed whose default leaves training as it was before they
  * existed: at their default they are left out of the hash, so existing specs keep their hashes
@@ -25,7 +28,7 @@ const ELIDED_AT_DEFAULT = [
 
 /**
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
- * without keys the chosen kinds ignore (their descriptors' `uses` say which: a PCA spec's `train`
+ * without outputs that only add files (PRESENTATION_OUTPUTS), without keys the chosen kinds ignore (their descriptors' `uses` say which: a PCA spec's `train`
  * block, the hidden layers of a linear model, `density.components` unless gmm), so that such keys
  * cannot split identical runs.
  */
@@ -40,6 +43,8 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
     const last = segments[segments.length - 1]!;
     if (isPlainObject(parent) && canonicalJson(parent[last]) === canonicalJson(schemaAtPath(segments)?.default)) delete parent[last];
   }
+  // Extra files a run writes, which cannot change any number it reports.
+  if (isPlainObject(out.outputs)) for (const key of PRESENTATION_OUTPUTS) delete out.outputs[key];
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);

@@ -116,6 +116,24 @@ describe('layer vocabulary', () => {
     }
   });
 
+  it('the explorer\'s dense decoder export folds batch norm, skips dropout, and equals decode; conv decoders say they have none', async () => {
+    const { model } = await trained({ batch_norm: true, dropout: 0.2, encoder: [16, 8], activation: ['relu', 'tanh', 'elu', 'relu'] }, { epochs: 2 });
+    expect(model.exportsDecoder()).toBe(true);
+    const { layers } = model.exportDecoder();
+    expect(layers.map((l) => [l.in, l.out, l.activation])).toEqual([[2, 8, 'elu'], [8, 16, 'relu'], [16, 64, 'sigmoid']]);
+    const z = Float32Array.from([0.3, -1.2, 1.5, 0.4]);
+    let h: number[][] = [[...z.slice(0, 2)], [...z.slice(2)]];
+    const act = (a: string, v: number) => (a === 'relu' ? Math.max(0, v) : a === 'elu' ? (v > 0 ? v : Math.exp(v) - 1) : a === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : v);
+    for (const l of layers) h = h.map((row) => Array.from({ length: l.out }, (_, j) => act(l.activation, row.reduce((s, v, i) => s + v * l.weights[i * l.out + j]!, l.bias[j]!))));
+    const decoded = model.decode(z, 2);
+    h.flat().forEach((v, i) => expect(v).toBeCloseTo(decoded[i]!, 4));
+    model.dispose();
+    const conv = await trained({ encoder: [{ conv: 2, kernel: 3, stride: 2 }] }, { epochs: 1 });
+    expect(conv.model.exportsDecoder()).toBe(false);
+    expect(() => conv.model.exportDecoder()).toThrow(/no dense export/);
+    conv.model.dispose();
+  });
+
   it('a convolutional autoencoder trains, keeps the image shape, round-trips save/load and leaks nothing', async () => {
     const before = tf.memory().numTensors;
     const spec: Partial<ModelSpec> = { encoder: [{ conv: 4, kernel: 3, stride: 2 }, { conv: 4, kernel: 3, stride: 2 }, 8], activation: ['relu', 'relu', 'elu', 'elu', 'relu', 'relu'] };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArchitecture, hiddenLayerNames, type ArchitectureOptions } from '../../src/model/architecture.ts';
-import { buildModel, NetworkAutoencoder, selectBackend } from '../../src/model/index.ts';
+import { buildModel, type NetworkAutoencoder, selectBackend } from '../../src/model/index.ts';
 import { layerSeed } from '../../src/model/network.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { deepSpec, syntheticImages } from './fixtures.ts';

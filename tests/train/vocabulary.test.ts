@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, loadModel, NetworkAutoencoder, selectBackend } from '../../src/model/index.ts';
+import { buildModel, loadModel, type NetworkAutoencoder, selectBackend } from '../../src/model/index.ts';
 import type { ModelSpec, TrainSpec } from '../../src/shared/spec-types.ts';
 import type { EpochRecord, TrainableAutoencoder } from '../../src/shared/types.ts';
 import { trainModel } from '../../src/train/index.ts';

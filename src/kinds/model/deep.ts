@@ -101,7 +101,7 @@ function layerErrors(ctx: KindCheckContext): KindIssue[] {
     const decoderDense = ctx.model.decoder === 'mirror' ? dense : Array.isArray(ctx.model.decoder) ? ctx.model.decoder.length : dense;
     // Encoder convs and dense layers, decoder dense layers, then (after convs) the layer back to the
     // image and every transposed convolution but the last (which is the reconstruction).
-    const hidden = convs + dense + decoderDense + (convs > 0 ? convs : 0);
+    const hidden = 2 * convs + dense + decoderDense;
     if (activation.length !== hidden) {
       errors.push({
         path: ['model', 'activation'],

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { UserError } from '../shared/errors.ts';
 import { createRng } from '../shared/random.ts';
 import { isPidAlive } from '../shared/liveness.ts';
+import { fileSystemError } from '../shared/fs.ts';
 
 export interface LockOptions {
   /** Give up (UserError) after waiting this long. */
@@ -44,7 +45,7 @@ export function withLock<T>(lockFile: string, fn: () => T, options: LockOptions 
       fs.writeFileSync(lockFile, JSON.stringify(owner), { flag: 'wx' });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(err, lockFile, 'create the lock file') ?? err;
     }
     if (isStale(lockFile, staleMs)) {
       // Two waiters may both decide the lock is stale; the second unlink then removes nothing or,

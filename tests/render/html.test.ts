@@ -96,6 +96,13 @@ describe('renderRunReport', () => {
     expect(html).toContain('deep autoencoder, encoder 500-300-2, mirrored decoder, relu');
   });
 
+  it('says where a run ran: host, Slurm or Kubernetes job, shard', () => {
+    const input = reportInput(dir, []);
+    const run = { ...input.run, hostname: 'node-7', engine: { slurm: { job_id: '815', array_job_id: '812', array_task_id: '3' } }, shard: { index: 2, count: 4 } };
+    expect(renderRunReport({ ...input, run })).toContain('<dt>Ran on</dt><dd>node-7 · Slurm job 812_3 (job id 815) · shard 2/4</dd>');
+    expect(renderRunReport(input)).not.toContain('<dt>Ran on</dt>');
+  });
+
   it('leaves training-only metrics out of a PCA report and calls its fit a fit', () => {
     const input = reportInput(dir, []);
     const spec = { ...input.resolved!, model: { ...input.resolved!.model, kind: 'pca' as const } };

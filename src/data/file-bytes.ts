@@ -12,7 +12,7 @@ const HEAD_BYTES = 64 * 1024;
 /** Deflate cannot expand data more than about 1032-fold: a bound on what a .gz can hold. */
 const MAX_DEFLATE_RATIO = 1032;
 
-export function isGzip(bytes: Uint8Array): boolean {
+function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
 }
 

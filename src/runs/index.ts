@@ -13,7 +13,7 @@ export {
   type RunError,
 } from './record.ts';
 export { updateLatest, readLatest, LATEST } from './latest.ts';
-export { listRuns, findCompletedRunByHash, findRunDirs, readRunJson, type RunListing, type ListOptions } from './list.ts';
+export { listRuns, findRunDirs, readRunJson, type RunListing, type ListOptions } from './list.ts';
 export { HEARTBEAT_INTERVAL_MS, type RunRecordOptions } from './record.ts';
 export {
   createOrOpenSweep,
@@ -23,7 +23,6 @@ export {
   readSweep,
   updateSweepStatus,
   planHash,
-  stableStringify,
   SWEEP_JSON,
   type SweepPlan,
   type SweepPlanTrial,

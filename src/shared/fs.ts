@@ -50,7 +50,3 @@ export function fileSystemError(err: unknown, file: string, action: string): Use
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
-
-export function readJson<T = unknown>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}

@@ -1,5 +1,5 @@
 // COMPARE: runs side by side — which folders, what differs between them, and how they score.
-export { resolveCompareInputs, loadComparedRun, loadComparedRunWith, type ComparedRun, type SkippedInput } from './inputs.ts';
+export { resolveCompareInputs, loadComparedRun, type ComparedRun, type SkippedInput } from './inputs.ts';
 export {
   buildComparison,
   formatComparison,

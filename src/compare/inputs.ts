@@ -126,13 +126,11 @@ function sweepTrialFolders(sweepDir: string): { name: string; dir: string }[] {
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
 
-/** Reads a run folder's run.json (required), resolved.json and metrics.json (each optional). */
-export function loadComparedRun(dir: string): ComparedRun {
-  return loadComparedRunWith(dir, systemProbe());
-}
-
-/** loadComparedRun, with `probe` telling lost runs from running ones (e.g. another --stale-after). */
-export function loadComparedRunWith(dir: string, probe: LivenessProbe): ComparedRun {
+/**
+ * Reads a run folder's run.json (required), resolved.json and metrics.json (each optional).
+ * `probe` tells lost runs from running ones (default: this machine now, 10 minutes).
+ */
+export function loadComparedRun(dir: string, probe: LivenessProbe = systemProbe()): ComparedRun {
   const run = readObject(path.join(dir, 'run.json'), true)!;
   const resolved = readObject(path.join(dir, 'resolved.json'), false);
   const metrics = readObject(path.join(dir, 'metrics.json'), false);

@@ -9,7 +9,7 @@ import { runLiveness, parseDuration, systemProbe, DEFAULT_STALE_AFTER_MS, type L
 import { engineIds, describeEngine } from '../../src/shared/engine.ts';
 import { createRunRecord, listRuns, createOrOpenSweep, claimTrial, readSweep, type SweepPlan, type SweepJson } from '../../src/runs/index.ts';
 import { takeOver, createClaimedFolder, inodeOf } from '../../src/runs/sweep.ts';
-import { loadComparedRunWith } from '../../src/compare/index.ts';
+import { loadComparedRun } from '../../src/compare/index.ts';
 import { runConcurrently } from './helpers/children.ts';
 
 let tmp: string;
@@ -152,7 +152,7 @@ describe('lost runs in listings', () => {
     const strict = listRuns(runs, { probe: systemProbe(30_000) });
     expect(strict.map((r) => r.status)).toEqual(['running', 'lost', 'lost', 'lost', 'completed']);
     // compare's status column agrees.
-    expect(['0001', '0002', '0003', '0004'].map((id) => loadComparedRunWith(path.join(runs, 'demo', id), systemProbe()).status)).toEqual(['running', 'lost', 'lost', 'running']);
+    expect(['0001', '0002', '0003', '0004'].map((id) => loadComparedRun(path.join(runs, 'demo', id), systemProbe()).status)).toEqual(['running', 'lost', 'lost', 'running']);
   });
 });
 

@@ -152,6 +152,42 @@ describe('kill -9 at random moments', () => {
   }, 300_000);
 });
 
+describe('SIGTERM, as Slurm and Kubernetes send it first', () => {
+  it('behaves like Ctrl-C: the run is interrupted, what it wrote is kept, exit 143', async () => {
+    const dir = tempDir('aelab-term-');
+    const runsDir = path.join(dir, 'runs');
+    const spec = writeSpec(dir, 'long', tinyDeepSpec.replace('epochs: 2', 'epochs: 200'));
+    // Killed once training has written its first epoch to history.csv.
+    let sent = false;
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'run', spec, '--runs-dir', runsDir], { cwd: root, env: { ...process.env, AELAB_DEBUG: '', CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const poll = setInterval(() => {
+        if (!sent && fs.existsSync(path.join(runsDir, 'long', '0001', 'history.csv'))) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      }, 20);
+      child.on('close', (code) => {
+        clearInterval(poll);
+        resolve({ code, stderr });
+      });
+    });
+    expect(sent).toBe(true);
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stderr).toContain('aelab: SIGTERM — stopping after the current batch');
+    expect(result.stderr).toContain('partial run kept in');
+    const runDir = path.join(runsDir, 'long', '0001');
+    const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(run).toMatchObject({ status: 'interrupted', signal: 'SIGTERM', stage: 'train' });
+    const epochs = fs.readFileSync(path.join(runDir, 'history.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(epochs).toBeGreaterThanOrEqual(1);
+    expect(epochs).toBeLessThan(200);
+    expectSoundRunsTree(runsDir);
+  }, 120_000);
+});
+
 describe('a runs folder that cannot take the run', () => {
   it('full (a file-size limit, ulimit -f): one error naming the file, no half-written file, earlier runs intact', async () => {
     const dir = tempDir('aelab-full-');

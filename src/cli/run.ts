@@ -2,7 +2,7 @@
 // the last one as the last line, so scripts can `dir=$(aelab run spec.yaml | tail -n 1)`.
 import path from 'node:path';
 
-import { parseDuration, parseShardArg } from '../pipeline/plan.ts';
+import { MIN_STALE_AFTER_MS, parseDuration, parseShardArg } from '../pipeline/plan.ts';
 import { loadSpecForRun, prepareBackend, runSingle, type BackendName, type RunOutcome } from '../pipeline/run.ts';
 import { runSweep } from '../pipeline/sweep.ts';
 import { startWorkerPool } from '../pipeline/workers.ts';
@@ -38,7 +38,7 @@ options:
                      (JOB_COMPLETION_INDEX, N = its completions)
   --fail-fast        stop a sweep at the first failed trial (default: keep going, list failures)
   --stale-after D    a running run whose heartbeat is older than D is lost, and a sweep takes
-                     its trial over (default 10m; e.g. 90s, 30m, 2h)
+                     its trial over (default 10m, at least 1m; e.g. 90s, 30m, 2h)
   --reclaim          also take over trials that look alive on another machine (it is gone)
   -h, --help         show this help
 
@@ -155,5 +155,8 @@ export function readStaleAfter(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === null) throw new UsageError(`--stale-after ${text}: expected a duration such as 90s, 10m or 2h`);
+  if (ms < MIN_STALE_AFTER_MS) {
+    throw new UsageError(`--stale-after ${text}: must be at least ${MIN_STALE_AFTER_MS / 1000}s: runs beat every 30 s, so anything shorter would call live runs lost`);
+  }
   return ms;
 }

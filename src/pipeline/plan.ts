@@ -2,12 +2,12 @@
 // Kept apart from run.ts so that `aelab validate` can check sweeps without loading tfjs.
 import { expandSweep, shardTrials } from '../plan/index.ts';
 import { parseShardArg } from '../plan/shard-arg.ts';
-import { parseDuration } from '../shared/liveness.ts';
+import { MIN_STALE_AFTER_MS, parseDuration } from '../shared/liveness.ts';
 import { UserError, isUserError } from '../shared/errors.ts';
 import { loadSpec, type LoadedSpec } from '../spec/index.ts';
 
 // The CLI reaches the plan stage only through the composer.
-export { parseShardArg, shardTrials, parseDuration };
+export { parseShardArg, shardTrials, parseDuration, MIN_STALE_AFTER_MS };
 
 export interface PlannedTrial {
   name: string;

@@ -9,7 +9,7 @@ import { InterruptedError, UserError, errorMessage, type Issue } from '../shared
 import type { BackendInfo } from '../shared/types.ts';
 import { engineIds, type EngineIds } from '../shared/engine.ts';
 
-/** How often a running run rewrites heartbeat_at (the issue's bound: at least every 30 s). */
+/** How often a running run rewrites heartbeat_at (see MIN_STALE_AFTER_MS in shared/liveness.ts). */
 export const HEARTBEAT_INTERVAL_MS = 30_000;
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';

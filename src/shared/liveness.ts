@@ -8,6 +8,11 @@ export type Liveness = 'running' | 'lost';
 
 /** A run whose heartbeat is older than this is lost (the CLI's --stale-after changes it). */
 export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
+/**
+ * The shortest --stale-after: twice the heartbeat period (runs/record.ts beats every 30 s), so
+ * that a live run between two beats, or briefly busy, is never taken for lost.
+ */
+export const MIN_STALE_AFTER_MS = 60_000;
 
 /** The parts of run.json (or of a sweep trial's claim) that liveness looks at. */
 export interface LivenessFacts {

@@ -262,6 +262,7 @@ describe('failures inside a command', () => {
       [['--shard', 'auto'], {}, /--shard auto: neither SLURM_ARRAY_TASK_ID/],
       [['--shard', '1/2'], slurm1Based, /slice 0 would never run; write --shard auto/],
       [['--stale-after', 'soon'], {}, /--stale-after soon: expected a duration/],
+      [['--stale-after', '30s'], {}, /--stale-after 30s: must be at least 60s/],
     ] as const) {
       const { code, err } = await cli(['run', at('good.yaml'), '--runs-dir', runsDir, ...args], env);
       expect(code, err).toBe(2);

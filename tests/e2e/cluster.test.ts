@@ -60,9 +60,9 @@ describe('sweeps on a cluster', () => {
     expect(shardOf).toEqual({ 'latent=2': 0, 'latent=3': 1, 'latent=4': 0 });
     expect(fs.readdirSync(sweepDir).filter((n) => n.includes('.attempt-'))).toEqual([]);
 
-    // latent=3 now looks like it was running on a machine that stopped answering a minute ago.
+    // latent=3 now looks like it was running on a machine that stopped answering 5 minutes ago.
     const lostFile = path.join(sweepDir, 'latent=3', 'run.json');
-    const lost = { ...readJson(lostFile), status: 'running', hostname: 'node-gone', pid: 12345, heartbeat_at: new Date(Date.now() - 60_000).toISOString() };
+    const lost = { ...readJson(lostFile), status: 'running', hostname: 'node-gone', pid: 12345, heartbeat_at: new Date(Date.now() - 5 * 60_000).toISOString() };
     delete (lost as Record<string, unknown>).finished_at;
     fs.writeFileSync(lostFile, JSON.stringify(lost, null, 2));
 
@@ -72,8 +72,8 @@ describe('sweeps on a cluster', () => {
     expect(patient.stderr).toContain('[latent=3] running by another process, skipped');
     expect(readJson(lostFile)).toEqual(lost);
 
-    // With --stale-after 30s it is lost: taken over without --reclaim, the lost attempt kept whole.
-    const impatient = await runCli(['run', file, '--runs-dir', runsDir, '--stale-after', '30s']);
+    // With --stale-after 2m it is lost: taken over without --reclaim, the lost attempt kept whole.
+    const impatient = await runCli(['run', file, '--runs-dir', runsDir, '--stale-after', '2m']);
     expect(impatient.code, impatient.stderr).toBe(0);
     expect(impatient.stderr).toContain(`[latent=3] rerunning (earlier attempt lost, kept in ${path.join(sweepDir, 'latent=3.attempt-1')})`);
     expect(impatient.stderr.match(/already completed, skipped/g)).toHaveLength(2);
@@ -86,5 +86,5 @@ describe('sweeps on a cluster', () => {
     const index = fs.readFileSync(path.join(runsDir, 'index.html'), 'utf8');
     expect(index).toMatch(/<span class="badge status-lost">lost<\/span><div class="muted run-where">node-gone · Slurm job 900_2 \(job id 902\) on node-2 · shard 1\/2<\/div>/);
     expect(index).not.toContain('badge status-running');
-  }, 180_000);
+  }, 400_000);
 });

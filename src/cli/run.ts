@@ -31,7 +31,7 @@ options:
   --set key=value    override a key (dotted key, YAML value; repeatable), recorded in the run
   --runs-dir DIR     where runs go (default: ./runs)
   --backend NAME     tensorflow (tfjs-node), wasm or cpu (default: the fastest that loads)
-  --jobs N           run sweep trials in N worker processes (default 1)
+  --jobs N           run N sweep trials at a time: this process and N − 1 workers (default 1)
   --shard i/n        run only the i-th of n slices of a sweep (i counts from 0)
   --shard auto       take the slice from the job engine: a Slurm job array (SLURM_ARRAY_TASK_ID,
                      any start, e.g. --array=1-8) or, as auto/N, a Kubernetes indexed Job

@@ -117,7 +117,7 @@ describe('loadComparedRun', () => {
 });
 
 describe('buildComparison', () => {
-  const load = (args: string[]) => resolveCompareInputs(args, tmp).map(loadComparedRun);
+  const load = (args: string[]) => resolveCompareInputs(args, tmp).map((dir) => loadComparedRun(dir));
 
   it('shows only the parameters that differ, sorts by test_mse and marks the best', () => {
     fixture();
@@ -197,7 +197,7 @@ describe('buildComparison', () => {
 });
 
 describe('formatComparison', () => {
-  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map(loadComparedRun), {});
+  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map((dir) => loadComparedRun(dir)), {});
 
   it('csv: a header line, then one quoted line per run', () => {
     fixture();

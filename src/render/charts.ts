@@ -19,7 +19,7 @@ export interface ChartImage {
   png: Buffer;
 }
 
-const CONFIG = {
+export const CONFIG = {
   font: `${FONT_FAMILY}, sans-serif`,
   background: 'white',
   padding: 12,

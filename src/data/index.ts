@@ -38,8 +38,7 @@ export function loadAllLabels(spec: DataSpec, opts: { baseDir: string }): Datase
   const source = readSource(spec, opts.baseDir);
   const present = new Set<number>(source.trainLabels.labels);
   const digits = [...present].sort((a, b) => a - b);
-  const { limit: _ignored, ...rest } = spec;
-  return buildDataset(source, { ...rest, digits }, describeOrigin(spec));
+  return buildDataset(source, { digits, validation: spec.validation }, describeOrigin(spec));
 }
 
 function readSource(spec: DataSpec, baseDir: string): SourceArrays {

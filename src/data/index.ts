@@ -33,12 +33,14 @@ export function loadDataset(spec: DataSpec, opts: { baseDir: string }): Dataset 
 /**
  * The same source with ALL its labels (data.digits and data.limit ignored; the validation hold-out
  * kept, so validation images stay unseen): what the quality metrics' feature classifier trains on.
+ * opts.limit keeps only the first N training images (a classifier that trains on a slice).
  */
-export function loadAllLabels(spec: DataSpec, opts: { baseDir: string }): Dataset {
+export function loadAllLabels(spec: DataSpec, opts: { baseDir: string; limit?: number | null }): Dataset {
   const source = readSource(spec, opts.baseDir);
   const present = new Set<number>(source.trainLabels.labels);
   const digits = [...present].sort((a, b) => a - b);
-  return buildDataset(source, { digits, validation: spec.validation }, describeOrigin(spec));
+  const limit = opts.limit ?? undefined;
+  return buildDataset(source, { digits, validation: spec.validation, ...(limit !== undefined ? { limit } : {}) }, describeOrigin(spec));
 }
 
 function readSource(spec: DataSpec, baseDir: string): SourceArrays {

@@ -4,7 +4,7 @@
 // eigenpairs, then the eigenvalues of the symmetric Σ₁^½ Σ₂ Σ₁^½), which is exact for symmetric
 // positive semi-definite input and avoids scipy's sqrtm of the non-symmetric product Σ₁Σ₂.
 import { symmetricTopEigen } from '../../shared/eigen.ts';
-import { columnMean, covariance, toFloat64 } from '../linalg.ts';
+import { columnMean, covariance, toFloat64 } from '../../shared/linalg.ts';
 
 export interface GaussianStats {
   dim: number;

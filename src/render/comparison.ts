@@ -41,6 +41,8 @@ export interface ComparisonInput {
 /** File names of the chart written beside compare.html (the PNG is also embedded in the page). */
 export const COMPARISON_CHART_PNG = 'compare-mse-latent.png';
 export const COMPARISON_CHART_SVG = 'compare-mse-latent.svg';
+export const COMPARISON_FD_CHART_PNG = 'compare-fd-latent.png';
+export const COMPARISON_FD_CHART_SVG = 'compare-fd-latent.svg';
 
 /** Table headers stay narrow; the full metric name is the header's tooltip. */
 const SHORT_METRIC_LABELS: Record<string, string> = {
@@ -51,6 +53,9 @@ const SHORT_METRIC_LABELS: Record<string, string> = {
   train_seconds: 'train time',
   density_log_likelihood_test: 'test log-lik.',
   density_log_likelihood_train: 'train log-lik.',
+  fd_samples: 'FD samples',
+  sample_in_digits: 'in digits',
+  recon_accuracy: 'recon. acc.',
 };
 
 function chartPoints(input: ComparisonInput): ComparisonPoint[] {
@@ -58,7 +63,10 @@ function chartPoints(input: ComparisonInput): ComparisonPoint[] {
   const points: ComparisonPoint[] = [];
   for (const run of input.runs) {
     const mse = run.metrics['test_mse'];
-    if (run.kind !== null && run.latent !== null && typeof mse === 'number') points.push({ kind: run.kind, latent: run.latent, test_mse: mse });
+    const fd = run.metrics['fd_samples'];
+    if (run.kind !== null && run.latent !== null && typeof mse === 'number') {
+      points.push({ kind: run.kind, latent: run.latent, test_mse: mse, fd_samples: typeof fd === 'number' ? fd : null });
+    }
   }
   return points;
 }
@@ -125,6 +133,21 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
     chartHtml = '<p class="muted">No chart: no run has both a latent size and a test MSE.</p>';
   }
 
+  // fd_samples against latent size, when some run has quality metrics.
+  const fdSpec = comparisonChartSpec(chartPoints(input), 'fd_samples');
+  let fdChartHtml = '';
+  if (fdSpec) {
+    const chart = await renderVegaLite(fdSpec);
+    files.push({ name: COMPARISON_FD_CHART_PNG, data: chart.png }, { name: COMPARISON_FD_CHART_SVG, data: chart.svg });
+    const width = chart.png.readUInt32BE(16);
+    const height = chart.png.readUInt32BE(20);
+    fdChartHtml =
+      `<h2>Sample quality against latent size</h2>` +
+      `<figure><img class="chart" src="${pngDataUri(chart.png)}" width="${Math.round(width / CHART_ZOOM)}" height="${Math.round(height / CHART_ZOOM)}" alt="fd_samples against latent size">` +
+      `<figcaption>fd_samples of every run (dots): the Fréchet distance between decoded density samples and the test images in the feature space of a digit classifier (lower is better); ` +
+      `the line of each model kind joins its best run at each size. Also written as <a href="${COMPARISON_FD_CHART_PNG}">PNG</a> and <a href="${COMPARISON_FD_CHART_SVG}">SVG</a>.</figcaption></figure>`;
+  }
+
   const best = input.best ? input.runs.find((r) => r.id === input.best!.runId) : undefined;
   const body: string[] = [];
   body.push(`<h1>${escapeHtml(title)}</h1>`);
@@ -140,6 +163,7 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
   body.push(table(input));
   body.push('<h2>Test MSE against latent size</h2>');
   body.push(chartHtml);
+  if (fdChartHtml) body.push(fdChartHtml);
   body.push('<h2>Reconstructions</h2>');
   body.push(
     '<p>Every run on the same data reconstructs the same test digits. In each pair of rows, top: the test images; bottom: that run’s reconstructions.</p>',

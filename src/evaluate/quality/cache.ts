@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { canonicalJson } from '../../shared/canonical-json.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/fs.ts';
 import type { Split } from '../../shared/types.ts';
@@ -119,7 +120,7 @@ export async function obtainClassifier(cacheRoot: string, source: LabelledSource
 async function build(source: LabelledSource, settings: ClassifierSettings, hashInputs: ClassifierHashInputs, hash: string, opts: ObtainOptions): Promise<{ classifier: FeatureClassifier; file: ClassifierFile }> {
   const classes = hashInputs.data.classes;
   const n = hashInputs.data.n_train;
-  opts.say?.(`aelab: training the feature classifier for quality metrics (${[source.dim, ...settings.hidden, classes].join('-')} MLP on ${n} training images, ${settings.epochs} epochs; cached for later runs)`);
+  opts.say?.(`aelab: training the feature classifier for quality metrics (${[source.dim, ...settings.hidden, classes].join('-')} MLP on ${n} training images, ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'}; cached for later runs)`);
   const start = performance.now();
   const history: ClassifierTrainProgress[] = [];
   const classifier = await trainClassifier(source.train, source.dim, classes, settings, (p) => {
@@ -197,7 +198,7 @@ function tryLoad(dir: string, hash: string, dim: number): LoadResult {
 }
 
 function describeInputs(source: LabelledSource, settings: ClassifierSettings): ClassifierHashInputs {
-  const nTrain = settings.limit === null ? source.train.count : Math.min(settings.limit, source.train.count);
+  const nTrain = settings.limit === undefined ? source.train.count : Math.min(settings.limit, source.train.count);
   let classes = 0;
   for (const labels of [source.train.labels.subarray(0, nTrain), source.test.labels]) {
     for (let i = 0; i < labels.length; i++) classes = Math.max(classes, labels[i]! + 1);
@@ -224,18 +225,7 @@ function digest(images: Float32Array, labels: Uint8Array): string {
     .digest('hex');
 }
 
-/** Stable key order, so the hash does not depend on how the object was built. */
+/** Canonical JSON, so the hash does not depend on how the object was built. */
 function hashOf(inputs: ClassifierHashInputs): string {
-  return createHash('sha256').update(stableJson(inputs)).digest('hex').slice(0, 16);
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return createHash('sha256').update(canonicalJson(inputs)).digest('hex').slice(0, 16);
 }

@@ -46,8 +46,9 @@ export async function runQualityStep(input: QualityStepInput): Promise<QualitySt
   try {
     const { metrics } = computeQualityMetrics({
       classifier,
-      decode: input.model.decode,
-      reconstruct: input.model.reconstruct,
+      // Called through the object: a model's methods need their `this`.
+      decode: (z, n) => input.model.decode(z, n),
+      reconstruct: (x, n) => input.model.reconstruct(x, n),
       density: input.density,
       validation: input.validation,
       test: input.test,

@@ -9,6 +9,7 @@ import { samplesLayout, SAMPLE_LABEL_IN_DIGITS, SAMPLE_LABEL_OTHER } from '../..
 import { tileLeft, tileTop } from '../../src/render/grid.ts';
 import type { PictureData } from '../../src/shared/types.ts';
 import { batch } from './fixtures.ts';
+import { comparisonChartSpec } from '../../src/render/charts.ts';
 
 const OUT = process.env.AELAB_KEEP_PICTURES ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-quality-pictures-'));
 
@@ -74,5 +75,23 @@ describe('quality pictures', () => {
     expect(svg).toContain('class (digit): 6; share: 33%; series: training images');
     const decoded = PNG.sync.read(png);
     expect(decoded.width).toBeGreaterThan(400);
+  });
+
+  it('the comparison chart plots fd_samples against latent size, skipping runs without it', () => {
+    const points = [
+      { kind: 'deep', latent: 2, test_mse: 0.027, fd_samples: 46.7 },
+      { kind: 'deep', latent: 2, test_mse: 0.03, fd_samples: 23.4 },
+      { kind: 'pca', latent: 8, test_mse: 0.026, fd_samples: null },
+    ];
+    const spec = comparisonChartSpec(points, 'fd_samples') as unknown as { title: { text: string }; layer: { data: { values: { kind: string; value: number }[] } }[] };
+    expect(spec.title.text).toBe('Sample quality (fd_samples) against latent size');
+    // The line joins the best (lowest) fd at each size; the dots are every run that has one.
+    expect(spec.layer[0]!.data.values.map((v) => v.value)).toEqual([23.4]);
+    expect(spec.layer[1]!.data.values.map((v) => v.value)).toEqual([46.7, 23.4]);
+    expect(comparisonChartSpec([points[2]!], 'fd_samples')).toBeNull();
+    // The default is still test MSE, with all three runs.
+    const mse = comparisonChartSpec(points) as unknown as { title: { text: string }; layer: { data: { values: unknown[] } }[] };
+    expect(mse.title.text).toBe('Test MSE against latent size');
+    expect(mse.layer[1]!.data.values).toHaveLength(3);
   });
 });

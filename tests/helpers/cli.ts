@@ -55,6 +55,8 @@ model:
   kind: deep
   encoder: [32]
   latent: 2
+evaluate:
+  quality: false   # tests/e2e/quality.test.ts runs them, with qualitySpec's classifier on a slice
 train:
   epochs: 2
   batch_size: 64
@@ -65,8 +67,6 @@ outputs:
   interpolations: 1
   interpolation_steps: 4
   samples: 4
-evaluate:
-  quality: false   # tests/e2e/quality.test.ts runs them, with qualitySpec's classifier on a slice
 `;
 
 /** tinyDeepSpec with quality metrics, from a classifier trained on a slice (the default one takes minutes). */

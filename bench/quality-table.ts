@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAllLabels, loadDataset } from '../src/data/index.ts';
 import { encodeSplit, fitDensity } from '../src/evaluate/index.ts';
-import { classifierCacheRoot, runQualityStep } from '../src/evaluate/quality/index.ts';
+import { classifierCacheRoot, runQualityStepForRun } from '../src/evaluate/quality/index.ts';
 import { loadModel, selectBackend } from '../src/model/index.ts';
 import { deriveSeed } from '../src/shared/random.ts';
 import type { DensityKind, ResolvedSpec } from '../src/shared/spec-types.ts';
@@ -46,20 +46,7 @@ for (const kind of kinds) {
     components: Number(values.components),
     seed: deriveSeed(spec.seed, 'density'),
   });
-  const step = await runQualityStep({
-    cacheRoot: classifierCacheRoot(runsDir),
-    source,
-    settings: spec.evaluate.classifier,
-    model,
-    density,
-    validation: data.validation,
-    test: data.test,
-    digits: spec.data.digits,
-    trainByDigit: data.counts.train_by_digit,
-    seed: deriveSeed(spec.seed, 'quality samples'),
-    say: (l) => console.error(l),
-    warn: (l) => console.error(l),
-  });
+  const step = await runQualityStepForRun({ spec, data, runsDir, source, model, density, say: (l) => console.error(l), warn: (l) => console.error(l) });
   const m = step.metrics;
   step.dispose();
   const name = kind === 'gmm' ? `gmm (${values.components} components)` : kind;

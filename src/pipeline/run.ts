@@ -7,7 +7,7 @@ import { loadAllLabels, loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
 import { trainModel } from '../train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
-import { classifierCacheRoot, classifierSkipReason, runQualityStep, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
+import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
 import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
@@ -315,17 +315,13 @@ async function qualityStep(ctx: RunContext, model: Autoencoder, density: Density
     session.terminal.line(`aelab: ${label} quality metrics skipped: ${reason}`);
     return { skipped: reason };
   }
-  const step = await runQualityStep({
-    cacheRoot: classifierCacheRoot(session.runsDir),
+  const step = await runQualityStepForRun({
+    spec,
+    data,
+    runsDir: session.runsDir,
     source,
-    settings: spec.evaluate.classifier,
-    model: { decode: (z, n) => model.decode(z, n), reconstruct: (x, n) => model.reconstruct(x, n) },
+    model,
     density,
-    validation: data.validation,
-    test: data.test,
-    digits: spec.data.digits,
-    trainByDigit: data.counts.train_by_digit,
-    seed: deriveSeed(spec.seed, 'quality samples'),
     say: (line) => ctx.progressTerminal.line(line),
     warn: (line) => session.terminal.line(line),
   });

@@ -4,4 +4,4 @@ export { FeatureClassifier, trainClassifier, type ClassifierSettings } from './c
 export { classifierCacheRoot, classifierSkipReason, obtainClassifier, type CachedClassifier, type LabelledSource } from './cache.ts';
 export { frechetDistance, gaussianStats, symmetricSqrt, traceSqrtProduct, type GaussianStats } from './frechet.ts';
 export { computeQualityMetrics, frechetDistanceOfImages, type QualityInputs, type QualityMetrics, type QualityResult } from './metrics.ts';
-export { runQualityStep, type ClassifierRecord, type QualityStep, type QualityStepInput } from './run-quality.ts';
+export { runQualityStep, runQualityStepForRun, type ClassifierRecord, type QualityStep, type QualityStepInput } from './run-quality.ts';

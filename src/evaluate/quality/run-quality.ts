@@ -1,9 +1,11 @@
 // One run's quality step, as the pipeline calls it: obtain the classifier (cache or train), compute
 // the metrics, and hand back what metrics.json, run.json and the pictures need. The classifier
 // stays open until the caller has labelled its picture samples, then the caller disposes it.
-import type { Split } from '../../shared/types.ts';
+import { deriveSeed } from '../../shared/random.ts';
+import type { ResolvedSpec } from '../../shared/spec-types.ts';
+import type { Dataset, Split } from '../../shared/types.ts';
 import type { ClassifierSettings } from './classifier.ts';
-import { obtainClassifier, type LabelledSource, type ObtainOptions } from './cache.ts';
+import { classifierCacheRoot, obtainClassifier, type LabelledSource, type ObtainOptions } from './cache.ts';
 import { computeQualityMetrics, type QualityInputs, type QualityMetrics } from './metrics.ts';
 
 export interface QualityStepInput extends ObtainOptions {
@@ -76,4 +78,28 @@ export async function runQualityStep(input: QualityStepInput): Promise<QualitySt
     classifier.dispose();
     throw err;
   }
+}
+
+/**
+ * runQualityStep with everything a run's spec decides taken from it (classifier settings, digits,
+ * the samples' seed), so the pipeline and bench/quality-table.ts draw the very same samples.
+ */
+export function runQualityStepForRun(
+  run: { spec: ResolvedSpec; data: Dataset; runsDir: string; source: LabelledSource; model: QualityStepInput['model']; density: QualityStepInput['density'] } & ObtainOptions,
+): Promise<QualityStep> {
+  const { spec, data } = run;
+  return runQualityStep({
+    cacheRoot: classifierCacheRoot(run.runsDir),
+    source: run.source,
+    settings: spec.evaluate.classifier,
+    model: run.model,
+    density: run.density,
+    validation: data.validation,
+    test: data.test,
+    digits: spec.data.digits,
+    trainByDigit: data.counts.train_by_digit,
+    seed: deriveSeed(spec.seed, 'quality samples'),
+    ...(run.say ? { say: run.say } : {}),
+    ...(run.warn ? { warn: run.warn } : {}),
+  });
 }

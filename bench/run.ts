@@ -3,9 +3,9 @@
 // other work on a shared machine hits both sides alike). Writes bench/results.json (atomically)
 // and prints a table with the targets.
 //
-//   npm run bench [-- --quick] [-- --only data,pca,training,e2e,sweep,start] [-- --keep]
+//   npm run bench [-- --quick] [-- --only data,pca,density,training,e2e,sweep,start,explorer] [-- --keep]
 //
-// Full: medians of 5 (data, PCA, training), 5 pairs (e2e), 3 pairs (sweep), 1 `npm start`; ~16
+// Full: medians of 5 (data, PCA, gmm, training), 5 pairs (e2e), 3 pairs (sweep), 1 `npm start`; ~16
 // minutes on 2 cores. --quick: 3, 3, 3, 1 pair, 1 pair, 1; ~6 minutes. Sweep trials train 8 epochs
 // (a real sweep's are 20): much shorter ones mostly time process start-up and evaluation, which
 // the two jobs pay side by side, and measure ~1.7-1.8x instead. The child runs go to bench/out/bench-run/,
@@ -13,6 +13,7 @@
 //
 //   data      load all of MNIST (70,000 images)                        in this process
 //   pca       fit PCA on digits 1, 5, 6 (16,583×784), k = 2 and 32      in this process
+//   density   fit gmm, K = 10, on 16,000 two-dimensional codes             in this process
 //   training  lecture model samples/s, fast matmul on vs off            in this process
 //   e2e       `aelab run` vs bench/bare-tfjs.ts, same settings           child processes, alternating
 //   sweep     4-trial sweep with --jobs 2 vs --jobs 1                    child processes, alternating
@@ -33,6 +34,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../src/shared/fs.ts';
 import type { BackendInfo } from '../src/shared/types.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
+import { benchGmmFit, GMM_BENCH } from './density.ts';
 import { benchExplorer } from './explorer.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
 
@@ -43,7 +45,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start', 'explorer'] as const;
+const SECTIONS = ['data', 'pca', 'density', 'training', 'e2e', 'sweep', 'start', 'explorer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -91,6 +93,7 @@ const USAGE_PRELOAD =
     "import fs from 'node:fs';" +
       'const prefix = process.env.AELAB_BENCH_USAGE_PREFIX;' +
       "if (prefix) process.on('exit', () => { const u = process.resourceUsage();" +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this string is code for the child process, where the template is evaluated
       ' fs.writeFileSync(`${prefix}-${process.pid}.json`, JSON.stringify({ max_rss_kb: u.maxRSS, cpu_seconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })); });',
   );
 
@@ -436,6 +439,7 @@ interface Results {
   repeats: Record<string, string | number>;
   data?: Awaited<ReturnType<typeof benchDataLoad>>;
   pca?: Awaited<ReturnType<typeof benchPca>>;
+  density?: Awaited<ReturnType<typeof benchGmmFit>>;
   training?: Awaited<ReturnType<typeof benchTraining>>;
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
@@ -461,6 +465,15 @@ function buildRows(r: Results): Row[] {
         ok: p.seconds.median < 1,
       });
     }
+  }
+  if (r.density) {
+    const g = r.density;
+    rows.push({
+      measurement: `gmm fit, ${fmt(GMM_BENCH.codes)} codes, d = ${GMM_BENCH.dim}, K = ${GMM_BENCH.components}`,
+      result: `${g.median_s.toFixed(2)} s`,
+      target: '< 5 s',
+      ok: g.median_s < 5,
+    });
   }
   if (r.training) {
     const t = r.training;
@@ -613,6 +626,7 @@ async function main(): Promise<void> {
     repeats: {
       data: plan.dataRepeats,
       pca: plan.pcaRepeats,
+      density: plan.pcaRepeats,
       training: `${plan.trainingRepeats} (each ${plan.trainingBatches} timed batches after 1 warm-up batch)`,
       e2e: `${plan.e2ePairs} alternating pairs of child processes`,
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
@@ -636,6 +650,7 @@ async function main(): Promise<void> {
 
   await section('data', `data load, ${plan.dataRepeats} repeats`, () => benchDataLoad(plan.dataRepeats), (v) => (results.data = v));
   await section('pca', `PCA fit, ${plan.pcaRepeats} repeats per k`, () => benchPca(plan.pcaRepeats), (v) => (results.pca = v));
+  await section('density', `gmm fit, ${plan.pcaRepeats} repeats`, () => benchGmmFit(plan.pcaRepeats), (v) => (results.density = v));
   await section('training', `training speed, fast matmul on/off, ${plan.trainingRepeats} repeats`, () => benchTraining(plan, log), (v) => (results.training = v));
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));

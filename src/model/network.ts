@@ -123,7 +123,7 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       const cls = layer.getClassName();
       if (cls === 'LeakyReLU') {
         const last = layers[layers.length - 1];
-        if (!last || last.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
         last.activation = 'leaky_relu';
         last.alpha = LEAKY_RELU_ALPHA;
         continue;

@@ -172,6 +172,11 @@ export class VariationalAutoencoder implements TrainableAutoencoder {
     return mapRowBatches(x, n, this.inputDim, this.inputDim, (b) => this.decoderMean(this.decoderOutput(this.posterior(b).mean)), 'vae.reconstruct');
   }
 
+  /** The decoder is always dense, so the explorer can always run it. */
+  exportsDecoder(): boolean {
+    return true;
+  }
+
   /** The decoder from z to the mean image; a Bernoulli decoder's logits go through a sigmoid. */
   exportDecoder(): DecoderExport {
     this.assertLive();

@@ -10,6 +10,8 @@ import type { TrainSpec } from '../shared/spec-types.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { Dataset, EpochRecord, Split, TrainableAutoencoder, TrainingResult } from '../shared/types.ts';
 import { checkInputNoise, corruptBatch } from '../shared/input-noise.ts';
+import { learningRateAt, scheduleProblems, type LrSchedule, type ScheduleSettings } from '../shared/lr-schedule.ts';
+import { isKernel, OptimizerStep, optimizerNames } from './optimizer.ts';
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
 
 export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
@@ -55,7 +57,10 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   const network = model.network;
   // LayerVariable.read() is the underlying tf.Variable, which is what the optimizer updates.
   const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = makeOptimizer(spec);
+  // Early stopping restores every weight, including batch norm's moving statistics (not trained).
+  const snapshotted = network.weights.map((w) => w.read() as tf.Variable);
+  const optimizer = makeOptimizer(spec, variables);
+  const schedule = scheduleOf(spec);
 
   const rng = createRng(deriveSeed(opts.seed, 'shuffle'));
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -89,6 +94,8 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       const epochStart = performance.now();
       const epochStepSecondsBefore = stepSeconds;
       rng.shuffle(order);
+      const learningRate = learningRateAt(epoch, schedule);
+      optimizer.setLearningRate(learningRate);
       let lossSum = 0;
       const partSums: Record<string, number> = {};
       for (let b = 0; b < batches; b++) {
@@ -108,7 +115,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
         }
         if (inputNoise) corruptBatch(batchBuffer, noisyBuffer!, rows, dim, inputNoise, opts.seed, step);
         step++;
-        const { loss, parts } = trainStep(optimizer, variables, model, epoch, batchBuffer, noisyBuffer, rows, dim);
+        const { loss, parts } = trainStep(optimizer, model, epoch, batchBuffer, noisyBuffer, rows, dim);
         for (const [name, value] of Object.entries(parts)) partSums[name] = (partSums[name] ?? 0) + value * rows;
         stepSeconds += (performance.now() - stepStart) / 1000;
         samplesSeen += rows;
@@ -133,7 +140,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       const valLoss = validation.count > 0 ? evaluateLoss(model, validation, dim, epoch) : null;
       if (valLoss !== null && !Number.isFinite(valLoss)) throw divergence(spec, epoch, null, batches, valLoss);
       const seconds = (performance.now() - epochStart) / 1000;
-      const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds };
+      const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds, learning_rate: learningRate };
       if (Object.keys(partSums).length > 0) record.parts = Object.fromEntries(Object.entries(partSums).map(([name, sum]) => [name, sum / n]));
       history.push(record);
 
@@ -145,7 +152,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           sinceImprovement = 0;
           // Variables are reassigned (not mutated) by the optimizer, so a clone is a true snapshot.
           bestWeights?.forEach((t) => t.dispose());
-          bestWeights = variables.map((v) => tf.clone(v));
+          bestWeights = snapshotted.map((v) => tf.clone(v));
         } else {
           sinceImprovement++;
           if (sinceImprovement >= patience) {
@@ -167,7 +174,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
     // Early stopping keeps the best epoch's weights, whether it stopped or ran out of epochs.
     const lastEpoch = history.length;
     if (earlyStopping && bestWeights && bestEpoch !== lastEpoch) {
-      variables.forEach((v, i) => v.assign(bestWeights![i]!));
+      snapshotted.forEach((v, i) => v.assign(bestWeights![i]!));
     }
     const trainSeconds = (performance.now() - start) / 1000;
     const result: TrainingResult = {
@@ -196,8 +203,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
  * backend keeps a reference to the array instead of copying it).
  */
 function trainStep(
-  optimizer: tf.Optimizer,
-  variables: tf.Variable[],
+  optimizer: OptimizerStep,
   model: TrainableAutoencoder,
   epoch: number,
   buffer: Float32Array,
@@ -210,18 +216,14 @@ function trainStep(
     const x = tf.tensor2d(buffer.subarray(0, rows * dim), [rows, dim]);
     const input = noisy ? tf.tensor2d(noisy.subarray(0, rows * dim), [rows, dim]) : undefined;
     let parts: tf.Scalar[] = [];
-    // returnCost = true always yields the loss tensor; the parts (a VAE's reconstruction and KL)
-    // are kept out of the tape's tidy so that one read returns them with the loss.
-    const loss = optimizer.minimize(
-      () => {
-        const result = model.loss(x, { training: true, epoch, ...(input ? { input } : {}) });
-        partNames = Object.keys(result.parts ?? {});
-        parts = Object.values(result.parts ?? {}).map((t) => tf.keep(t));
-        return result.loss;
-      },
-      true,
-      variables,
-    )!;
+    // The step returns the loss; the parts (a VAE's reconstruction and KL) are kept out of the
+    // tape's tidy so that one read returns them with the loss.
+    const loss = optimizer.step(() => {
+      const result = model.loss(x, { training: true, epoch, ...(input ? { input } : {}) });
+      partNames = Object.keys(result.parts ?? {});
+      parts = Object.values(result.parts ?? {}).map((t) => tf.keep(t));
+      return result.loss;
+    });
     const stacked = tf.stack([loss, ...parts]) as tf.Tensor1D;
     for (const part of parts) part.dispose(); // kept above, so the tidy would not free them
     return stacked;
@@ -254,16 +256,18 @@ export function evaluateLoss(model: TrainableAutoencoder, split: Split, dim: num
   return sum / split.count;
 }
 
-function makeOptimizer(spec: TrainSpec): tf.Optimizer {
-  switch (spec.optimizer) {
-    case 'adam':
-      return tf.train.adam(spec.learning_rate);
-    case 'sgd':
-      return tf.train.sgd(spec.learning_rate);
-    case 'rmsprop':
-      return tf.train.rmsprop(spec.learning_rate);
+/** The optimizer with its extras (weight decay on the kernels, clipping); the rate is set per epoch. */
+function makeOptimizer(spec: TrainSpec, variables: tf.Variable[]): OptimizerStep {
+  if (!optimizerNames.includes(spec.optimizer)) {
+    throw new UserError([{ path: 'train.optimizer', message: `unknown optimizer '${String(spec.optimizer)}'; valid: ${optimizerNames.join(', ')}` }]);
   }
-  throw new UserError([{ path: 'train.optimizer', message: `unknown optimizer '${String(spec.optimizer)}'; valid: adam, sgd, rmsprop` }]);
+  const settings = { optimizer: spec.optimizer, learningRate: spec.learning_rate, weightDecay: spec.weight_decay ?? 0, gradientClip: spec.gradient_clip || null };
+  return new OptimizerStep(settings, variables, isKernel);
+}
+
+function scheduleOf(spec: TrainSpec): ScheduleSettings {
+  const s = spec.lr_schedule ?? { kind: 'constant' };
+  return { learningRate: spec.learning_rate, schedule: { min_lr: 0, ...s } as LrSchedule, warmupEpochs: spec.warmup_epochs ?? 0, epochs: spec.epochs };
 }
 
 function checkSpec(spec: TrainSpec, data: Dataset): void {
@@ -278,11 +282,21 @@ function checkSpec(spec: TrainSpec, data: Dataset): void {
     problems.push({ path: 'train.early_stopping.patience', message: 'early stopping watches the validation loss, but the validation split is empty; set data.validation above 0 or patience to 0' });
   }
   if (data.train.count === 0) problems.push({ path: 'data', message: 'the training split is empty; there is nothing to train on' });
+  if (!(spec.weight_decay === undefined || spec.weight_decay >= 0)) problems.push({ path: 'train.weight_decay', message: `must be ≥ 0, got ${String(spec.weight_decay)}` });
+  if (!(spec.gradient_clip === undefined || spec.gradient_clip >= 0)) problems.push({ path: 'train.gradient_clip', message: `must be ≥ 0 (0 turns clipping off), got ${String(spec.gradient_clip)}` });
+  if (problems.length === 0) problems.push(...scheduleProblems(scheduleOf(spec)));
+  if (spec.loss === 'bce') {
+    // Cross-entropy treats pixels as probabilities: data outside [0, 1] make it meaningless (negative).
+    const outside = [data.train, data.validation].map((s) => s.images.find((v) => !(v >= 0 && v <= 1))).find((v) => v !== undefined);
+    if (outside !== undefined) {
+      problems.push({ path: 'train.loss', message: `bce needs pixels in [0, 1], but the data hold ${outside}; rescale the images to [0, 1] or use loss: mse` });
+    }
+  }
   if (problems.length > 0) throw new UserError(problems);
 }
 
 /** Typical starting learning rates (Keras' defaults for adam and rmsprop; sgd usually needs more). */
-const USUAL_LEARNING_RATE: Record<string, number> = { adam: 0.001, rmsprop: 0.001, sgd: 0.01 };
+const USUAL_LEARNING_RATE: Record<string, number> = { adam: 0.001, adamw: 0.001, rmsprop: 0.001, sgd: 0.01 };
 
 function divergence(spec: TrainSpec, epoch: number, batch: number | null, batches: number, loss: number): UserError {
   const where = batch === null ? `epoch ${epoch} (validation loss)` : `epoch ${epoch}, batch ${batch} of ${batches}`;

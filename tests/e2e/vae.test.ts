@@ -19,6 +19,7 @@ train:
   batch_size: 64
   kl_warmup_epochs: 2
 evaluate:
+  quality: false   # tests/e2e/quality.test.ts runs them; the default classifier trains on all of MNIST
   iwae_samples: 5
 outputs:
   reconstructions: 4
@@ -59,9 +60,9 @@ describe('aelab run, model.kind vae', () => {
 
     const runDir = path.join(runsDir, 'tiny-vae', '0001');
     const history = fs.readFileSync(path.join(runDir, 'history.csv'), 'utf8').trim().split('\n');
-    expect(history[0]).toBe('epoch,loss,val_loss,seconds,reconstruction,kl');
+    expect(history[0]).toBe('epoch,loss,val_loss,seconds,learning_rate,reconstruction,kl');
     // Warm-up: epoch 1 weighs the KL by 1/2, so loss = reconstruction + KL/2.
-    const [, loss, , , rec, kl] = history[1]!.split(',').map(Number);
+    const [, loss, , , , rec, kl] = history[1]!.split(',').map(Number);
     expect(loss).toBeCloseTo(rec! + kl! / 2, 2);
     expect(readJson<{ kind: string }>(path.join(runDir, 'density.json')).kind).toBe('prior');
     expect(readJson<{ kind: string; likelihood: string }>(path.join(runDir, 'model', 'aelab-model.json'))).toMatchObject({ kind: 'vae', likelihood: 'bernoulli' });
@@ -87,7 +88,7 @@ describe('aelab run, denoising and sparse', () => {
     const text = tinyVaeSpec
       .replace('kind: vae', 'kind: deep')
       .replace('  kl_warmup_epochs: 2\n', '  input_noise: {kind: masking, fraction: 0.4}\n')
-      .replace('evaluate:\n  iwae_samples: 5\n', '')
+      .replace('  iwae_samples: 5\n', '')
       .replace('  latent: 2\n', '  latent: 2\n  code_l1: 0.001\n');
     const spec = writeSpec(dir, 'tiny-dae', text);
     const runsDir = path.join(dir, 'runs');
@@ -98,10 +99,10 @@ describe('aelab run, denoising and sparse', () => {
     expect(m.code_sparsity).toBeGreaterThanOrEqual(0);
     expect(m.code_sparsity).toBeLessThanOrEqual(1);
     expect(m.elbo_test).toBeUndefined();
-    expect(fs.readFileSync(path.join(runDir, 'history.csv'), 'utf8').split('\n')[0]).toBe('epoch,loss,val_loss,seconds,reconstruction,code_l1');
+    expect(fs.readFileSync(path.join(runDir, 'history.csv'), 'utf8').split('\n')[0]).toBe('epoch,loss,val_loss,seconds,learning_rate,reconstruction,code_l1');
     // 4 test digits in one row: three rows (corrupted input, clean target, output) instead of two.
     const png = PNG.sync.read(fs.readFileSync(path.join(runDir, 'reconstructions.png')));
-    const plain = await runCli(['run', writeSpec(dir, 'tiny-ae', tinyVaeSpec.replace('kind: vae', 'kind: deep').replace('  kl_warmup_epochs: 2\n', '').replace('evaluate:\n  iwae_samples: 5\n', '')), '--runs-dir', runsDir]);
+    const plain = await runCli(['run', writeSpec(dir, 'tiny-ae', tinyVaeSpec.replace('kind: vae', 'kind: deep').replace('  kl_warmup_epochs: 2\n', '').replace('  iwae_samples: 5\n', '')), '--runs-dir', runsDir]);
     expect(plain.code, plain.stderr).toBe(0);
     const plainPng = PNG.sync.read(fs.readFileSync(path.join(runsDir, 'tiny-ae', '0001', 'reconstructions.png')));
     expect(png.width).toBe(plainPng.width);

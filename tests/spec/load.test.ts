@@ -43,7 +43,7 @@ describe('valid specs', () => {
       text: '',
       check: (spec) => {
         expect(spec.model).toEqual({
-          kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0,
+          kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false,
         });
         expect(spec.density.kind).toBe('gaussian-diag');
         expect(spec.train.input_noise).toBeUndefined();
@@ -156,7 +156,7 @@ describe('valid specs', () => {
   it('takes the name from the file stem, and keys in schema order', () => {
     const loaded = load('seed: 7\nmodel: {latent: 3}\n', undefined, 'my_exp-2.yaml');
     expect(loaded.spec.name).toBe('my_exp-2');
-    expect(Object.keys(loaded.spec)).toEqual(['name', 'seed', 'data', 'model', 'train', 'density', 'evaluate', 'outputs']);
+    expect(Object.keys(loaded.spec)).toEqual(['name', 'seed', 'data', 'model', 'train', 'density', 'outputs', 'evaluate']);
     expect(loaded.file).toBe(path.join(dir, 'my_exp-2.yaml'));
     expect(loaded.dir).toBe(dir);
     expect(loaded.text).toBe('seed: 7\nmodel: {latent: 3}\n');
@@ -181,7 +181,7 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       text: lines('model:', '  latent: -2', '  encoder: [500, "x"]'),
       expected: [
         { path: 'model.latent', line: 2, message: /must be an integer ≥ 1, got -2/ },
-        { path: 'model.encoder[1]', line: 3, message: /must be an integer ≥ 1, got "x"/ },
+        { path: 'model.encoder[1]', line: 3, message: /must be an integer ≥ 1 or a mapping .*, got "x"/ },
       ],
     },
     {
@@ -195,6 +195,27 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       expected: [
         { path: 'model.beta', line: 3, message: /≥ 0, got -1/ },
         { path: 'model.likelihood', line: 4, message: /bernoulli, gaussian, got "poisson"/ },
+      ],
+    },
+    {
+      name: 'vae with the layer and loss vocabulary it does not build',
+      text: lines(
+        'model:',
+        '  kind: vae',
+        '  encoder: [{conv: 8, kernel: 3, stride: 2}, 32]',
+        '  decoder: mirror',
+        '  activation: [relu, relu]',
+        '  dropout: 0.2',
+        '  batch_norm: true',
+        'train:',
+        '  loss: bce',
+      ),
+      expected: [
+        { path: 'model.encoder[0]', line: 3, message: /vae has a dense encoder: convolutions are for model\.kind deep/ },
+        { path: 'model.activation', line: 5, message: /vae takes one activation for all hidden layers/ },
+        { path: 'model.dropout', line: 6, message: /vae does not use dropout.*remove model\.dropout or use model\.kind deep/ },
+        { path: 'model.batch_norm', line: 7, message: /vae does not use batch normalisation/ },
+        { path: 'train.loss', line: 9, message: /negative ELBO.*remove train\.loss and set model\.likelihood/ },
       ],
     },
     {
@@ -363,7 +384,7 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
         '    model.latent: {min: 2, max: 16}',
       ),
       expected: [
-        { path: 'sweep.random["train.optimizer"][1]', line: 4, message: /^train\.optimizer must be one of adam, sgd, rmsprop, got "sgdd".*\(in the trials that draw optimizer=sgdd\)$/ },
+        { path: 'sweep.random["train.optimizer"][1]', line: 4, message: /^train\.optimizer must be one of adam, adamw, sgd, rmsprop, got "sgdd".*\(in the trials that draw optimizer=sgdd\)$/ },
         { path: 'sweep.random["train.learning_rate"].min', line: 5, message: /^train\.learning_rate must be a number > 0, got 0 \(the range's min\)$/ },
         { path: 'sweep.random["model.latent"]', line: 6, message: /takes whole numbers.*add `integer: true`/ },
       ],

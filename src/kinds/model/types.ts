@@ -10,7 +10,11 @@ export type Tfjs = typeof tf;
 
 export interface BuildOptions {
   inputDim: number;
+  /** Height and width of an image (inputDim = height·width); convolutions need it. */
+  imageShape?: [number, number];
   seed: number;
+  /** train.loss: what a trainable model's loss() minimises (its kind's objective when absent). */
+  loss?: 'mse' | 'bce';
   /** Training images (row-major count×inputDim); PCA is fitted on them, exactly, while building. */
   train?: { images: Float32Array; count: number };
   /** The spec's train block, for kinds whose model holds training settings (vae: train.kl_warmup_epochs). */
@@ -41,6 +45,8 @@ export interface KindIssue {
 export interface KindCheckContext {
   /** The model block with defaults filled in (values may still be ones the schema rejected). */
   model: Record<string, unknown>;
+  /** The train block with defaults filled in (same caveat), for kinds whose objective rules out a train key. */
+  train: Record<string, unknown>;
   /** True when the user wrote the key (after extends and overrides, before defaults). */
   wrote(...path: SpecSegment[]): boolean;
   /** The image size when it is known before loading data (the bundled MNIST), else undefined. */

@@ -7,7 +7,8 @@
 // The implementation (tfjs) is src/model/vae.ts, loaded on first build or load.
 import type { Scalar } from '@tensorflow/tfjs';
 import { latentCompressionWarnings } from './common.ts';
-import type { TrainableModelKind, TrainingObjective } from './types.ts';
+import type { KindCheckContext, KindIssue, TrainableModelKind, TrainingObjective } from './types.ts';
+import type { ModelSpec } from '../../shared/spec-types.ts';
 
 /**
  * The negative ELBO of a batch in nats per image, from the per-image terms the VAE's forward pass
@@ -39,6 +40,9 @@ export const vaeKind: TrainableModelKind<'vae'> = {
     'model.likelihood',
     'model.beta',
     'model.code_l1',
+    // Read only to refuse values other than their defaults (see vaeLayerErrors).
+    'model.dropout',
+    'model.batch_norm',
     'train',
     'train.kl_warmup_epochs',
     'evaluate.iwae_samples',
@@ -50,16 +54,16 @@ export const vaeKind: TrainableModelKind<'vae'> = {
     const beta = spec.beta === 1 ? '' : `, beta ${spec.beta}`;
     return `variational autoencoder, encoder ${[...spec.encoder, `(${spec.latent} μ, ${spec.latent} log σ²)`].join('-')}, ${decoder}, ${spec.activation}, ${spec.likelihood} likelihood${beta}`;
   },
-  check: (ctx) => ({ errors: [], warnings: latentCompressionWarnings(ctx) }),
+  check: (ctx) => ({ errors: vaeVocabularyErrors(ctx), warnings: latentCompressionWarnings(ctx) }),
   async build(spec, opts) {
     const { buildVae, checkVaeData } = await import('../../model/vae.ts');
     if (opts.train) checkVaeData(spec.likelihood, opts.train.images);
     return buildVae({
       inputDim: opts.inputDim,
       latent: spec.latent,
-      encoder: [...spec.encoder],
-      decoder: spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder],
-      activation: spec.activation,
+      encoder: denseWidths(spec.encoder),
+      decoder: spec.decoder === 'mirror' ? denseWidths(spec.encoder).reverse() : [...spec.decoder],
+      activation: singleActivation(spec.activation),
       likelihood: spec.likelihood,
       outputActivation: spec.output_activation,
       beta: spec.beta,
@@ -90,4 +94,49 @@ function meanPixelLogVariance(images: Float32Array, count: number, dim: number):
   for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) sum += (images[i * dim + j]! - mean[j]!) ** 2;
   const variance = sum / (count * dim);
   return Math.log(Math.max(variance, 1e-6));
+}
+
+/**
+ * The layer and training vocabulary the VAE does not build: its encoder is dense with one
+ * activation, without dropout or batch norm, and its objective is the ELBO (its likelihood is
+ * model.likelihood, so train.loss has no say). Refused here rather than silently ignored.
+ */
+function vaeVocabularyErrors(ctx: KindCheckContext): KindIssue[] {
+  const errors: KindIssue[] = [];
+  const encoder = Array.isArray(ctx.model.encoder) ? (ctx.model.encoder as unknown[]) : [];
+  encoder.forEach((e, i) => {
+    if (e !== null && typeof e === 'object' && !Array.isArray(e)) {
+      errors.push({ path: ['model', 'encoder', i], prefer: 'value', message: 'model.kind vae has a dense encoder: convolutions are for model.kind deep; list hidden widths only, e.g. [500, 300]' });
+    }
+  });
+  if (Array.isArray(ctx.model.activation)) {
+    errors.push({ path: ['model', 'activation'], prefer: 'value', message: 'model.kind vae takes one activation for all hidden layers, e.g. activation: relu; a list per layer is for model.kind deep' });
+  }
+  if (typeof ctx.model.dropout === 'number' && ctx.model.dropout > 0) {
+    errors.push({ path: ['model', 'dropout'], prefer: 'value', message: 'model.kind vae does not use dropout (its sampled z already regularises the code); remove model.dropout or use model.kind deep' });
+  }
+  if (ctx.model.batch_norm === true) {
+    errors.push({ path: ['model', 'batch_norm'], prefer: 'value', message: 'model.kind vae does not use batch normalisation; remove model.batch_norm or use model.kind deep' });
+  }
+  if (ctx.wrote('train', 'loss')) {
+    errors.push({
+      path: ['train', 'loss'],
+      prefer: 'value',
+      message: 'model.kind vae trains on the negative ELBO, whose reconstruction term is model.likelihood (bernoulli: binary cross-entropy; gaussian: a squared error with a learned variance); remove train.loss and set model.likelihood instead',
+    });
+  }
+  return errors;
+}
+
+/** The encoder's widths; conv entries are refused at validation (vaeVocabularyErrors). */
+function denseWidths(encoder: ModelSpec['encoder']): number[] {
+  return encoder.map((e, i) => {
+    if (typeof e !== 'number') throw new Error(`vae: model.encoder[${i}] is a convolution, which validation refuses for vae`);
+    return e;
+  });
+}
+
+function singleActivation(activation: ModelSpec['activation']): Exclude<ModelSpec['activation'], unknown[]> {
+  if (Array.isArray(activation)) throw new Error('vae: a list of activations, which validation refuses for vae');
+  return activation;
 }

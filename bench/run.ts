@@ -18,6 +18,7 @@
 //   sweep     4-trial sweep with --jobs 2 vs --jobs 1                    child processes, alternating
 //   start     `npm start` (PCA + deep lecture runs): wall time, peak RSS child process
 //   explorer  report.html's latent explorer in Chromium: decodes/s, hover updates/s    headless Chromium
+//   ui        aelab ui: list 1,000 runs; a new epoch's way to a run page in Chromium     in this process + Chromium
 //
 // --only runs a subset and writes bench/out/results.json instead, so the committed
 // bench/results.json always holds a complete run.
@@ -34,6 +35,7 @@ import type { BackendInfo } from '../src/shared/types.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
 import { benchExplorer } from './explorer.ts';
+import { benchUi } from './ui.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +45,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start', 'explorer'] as const;
+const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start', 'explorer', 'ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -62,6 +64,7 @@ interface Plan {
   sweepEpochs: number;
   startRepeats: number;
   explorerRepeats: number;
+  uiRepeats: number;
 }
 
 const FULL: Plan = {
@@ -77,6 +80,7 @@ const FULL: Plan = {
   sweepEpochs: 8,
   startRepeats: 1,
   explorerRepeats: 5,
+  uiRepeats: 5,
 };
 const QUICK: Plan = { ...FULL, quick: true, dataRepeats: 3, pcaRepeats: 3, trainingRepeats: 3, trainingBatches: 12, e2ePairs: 1, sweepPairs: 1 };
 
@@ -441,6 +445,7 @@ interface Results {
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
   explorer?: Awaited<ReturnType<typeof benchExplorer>>;
+  ui?: Awaited<ReturnType<typeof benchUi>>;
   bench_seconds?: number;
   table?: Row[];
 }
@@ -524,6 +529,13 @@ function buildRows(r: Results): Row[] {
       ok: x.hover_updates_per_second.median >= 60,
     });
     rows.push({ measurement: `Explorer in report.html (${fmt(x.test_codes)} codes, ${x.embedded_images} images)`, result: `${(x.explorer_bytes / 1e6).toFixed(2)} MB`, target: '', ok: null });
+  }
+  if (r.ui) {
+    const u = r.ui;
+    rows.push({ measurement: `aelab ui: list ${fmt(u.runs)} runs from nothing (walk, read, render)`, result: `${u.cold_list_seconds.median.toFixed(3)} s`, target: '< 1 s', ok: u.cold_list_seconds.median < 1 });
+    rows.push({ measurement: `aelab ui: GET / with ${fmt(u.runs)} runs, server running (${(u.list_page_bytes / 1e6).toFixed(2)} MB page)`, result: `${u.warm_request_seconds.median.toFixed(3)} s`, target: '< 1 s', ok: u.warm_request_seconds.median < 1 });
+    rows.push({ measurement: 'aelab ui: new epoch in history.csv → curve in Chromium (fs.watch)', result: `${u.epoch_latency_watch_seconds.median.toFixed(2)} s`, target: '≤ 2 s', ok: u.epoch_latency_watch_seconds.median <= 2 });
+    rows.push({ measurement: 'aelab ui: the same with watch off (periodic rescan only)', result: `${u.epoch_latency_rescan_only_seconds.median.toFixed(2)} s`, target: '≤ 2 s', ok: u.epoch_latency_rescan_only_seconds.median <= 2 });
   }
   return rows;
 }
@@ -618,6 +630,7 @@ async function main(): Promise<void> {
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
       start: plan.startRepeats,
       explorer: `${plan.explorerRepeats} (1 s each)`,
+      ui: plan.uiRepeats,
     },
   };
   log(`bench (${results.mode}): ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, tfjs ${machine.tfjs} ${machine.backend}`);
@@ -641,6 +654,7 @@ async function main(): Promise<void> {
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
   await section('explorer', `latent explorer in Chromium, ${plan.explorerRepeats} repeats`, () => benchExplorer(plan.explorerRepeats, ROOT), (v) => (results.explorer = v));
+  await section('ui', `aelab ui over 1,000 runs, ${plan.uiRepeats} repeats`, () => benchUi(plan.uiRepeats, WORK_DIR), (v) => (results.ui = v));
 
   results.bench_seconds = round((Date.now() - started.getTime()) / 1000, 1);
   const rows = buildRows(results);
@@ -663,7 +677,7 @@ async function main(): Promise<void> {
   for (const f of footnotes) console.log(f);
   console.log('');
   console.log(`Machine: ${machineLine}`);
-  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}. Bench took ${results.bench_seconds} s.`);
+  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}, ui ${plan.uiRepeats}. Bench took ${results.bench_seconds} s.`);
   console.log(`Results: ${path.relative(ROOT, outFile)}`);
   console.log('');
   console.log(markdownTable(rows));

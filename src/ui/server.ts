@@ -280,8 +280,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       watcher?.close();
       for (const res of streams) res.end();
       streams.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

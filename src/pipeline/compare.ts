@@ -90,7 +90,7 @@ async function comparisonPage(comparison: Comparison, pageDir: string, options: 
  * (`aelab ui` serves it from there); `tableOnly` gives just the table, without chart or explorer.
  */
 export async function compareToHtml(dirs: string[], opts: { sort?: string; pageDir: string; tableOnly?: boolean }): Promise<string> {
-  const comparison = buildComparison(dirs.map(loadComparedRun), { sort: opts.sort });
+  const comparison = buildComparison(dirs.map((dir) => loadComparedRun(dir)), { sort: opts.sort });
   const page = await comparisonPage(comparison, opts.pageDir, { explorer: !opts.tableOnly });
   return opts.tableOnly ? renderComparisonTable(page) : (await renderComparison(page)).html;
 }

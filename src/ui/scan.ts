@@ -249,7 +249,9 @@ export function readUiSweep(runsDir: string, sweepDir: string): UiSweep | null {
   const rel = path.relative(runsDir, sweepDir).split(path.sep).join('/');
   const counts = { completed: 0, running: 0, failed: 0, pending: 0, other: 0 };
   const trials = sweep.trials.map((t) => {
-    const status = t.status === 'stale' ? 'lost' : t.status;
+    // A trial whose process died is 'stale' to the runs stage of today and 'lost' once it says so itself.
+    const raw: string = t.status;
+    const status = raw === 'stale' ? 'lost' : raw;
     if (status === 'completed' || status === 'running' || status === 'failed' || status === 'pending') counts[status] += 1;
     else if (status === 'claimed') counts.running += 1;
     else counts.other += 1;

@@ -1,7 +1,10 @@
 // A runs folder for the dashboard's tests, made by the real CLI: a two-trial sweep (pca and a
 // tiny deep model that trains 2 epochs), plus hand-made damage: a run whose run.json is corrupt,
-// and a copy of a trial turned into a failed run whose name and error are hostile HTML.
+// a copy of a trial turned into a failed run whose name and error are hostile HTML, and one left
+// 'running' by a process that died.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { runCli, tempDir, tinyDeepSpec, writeSpec } from '../helpers/cli.ts';
 
@@ -38,6 +41,17 @@ export async function buildRunsFixture(): Promise<UiFixture> {
   Object.assign(run, { name: `hostile ${HOSTILE}`, id: '0001', status: 'failed', error: { message: `bad ${HOSTILE}\nsecond line`, kind: 'user' } });
   fs.writeFileSync(path.join(hostileDir, 'run.json'), JSON.stringify(run));
   fs.rmSync(path.join(hostileDir, 'report.html'));
+
+  // A run left 'running' by a process on this machine that has since died: lost.
+  const lostDir = path.join(runsDir, 'orphan', '0001');
+  fs.cpSync(path.join(runsDir, deepTrial), lostDir, { recursive: true });
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+  const lost = JSON.parse(fs.readFileSync(path.join(lostDir, 'run.json'), 'utf8'));
+  delete lost.sweep;
+  delete lost.finished_at;
+  Object.assign(lost, { name: 'orphan', id: '0001', status: 'running', stage: 'train', pid: deadPid, hostname: os.hostname() });
+  fs.writeFileSync(path.join(lostDir, 'run.json'), JSON.stringify(lost));
+  fs.rmSync(path.join(lostDir, 'report.html'));
   return { root, runsDir, sweepPath, deepTrial, pcaTrial };
 }
 

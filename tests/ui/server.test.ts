@@ -100,10 +100,12 @@ describe('aelab ui server', () => {
       [fx.deepTrial]: 'completed',
       [fx.pcaTrial]: 'completed',
       'hostile/0001': 'failed',
+      'orphan/0001': 'lost',
     });
     expect(res.body).toContain('run.json cannot be read (not valid JSON)');
+    expect(res.body).toContain('its process is gone without finishing the run');
     const groups = [...res.body.matchAll(/data-group="([^"]+)"/g)].map((m) => m[1]);
-    expect(groups).toEqual(['broken', fx.sweepPath, 'hostile']);
+    expect(groups).toEqual(['broken', fx.sweepPath, 'hostile', 'orphan']);
     expect(res.body).toContain(`href="/r/grid/sweep-0001/.sweep"`);
     // The failed run's one-line reason, escaped; the hostile markup never appears as markup.
     expect(res.body).toContain('bad &lt;script&gt;alert(1)&lt;/script&gt;');

@@ -140,11 +140,10 @@ export function readUiRun(runsDir: string, dir: string): UiRun {
   // status (including whether a 'running' run is really still alive).
   const listing: RunListing | undefined = listRuns(dir)[0];
   const resolved = readJson(path.join(dir, 'resolved.json'));
-  const spec = field(resolved, 'spec');
   const metrics = readJson(path.join(dir, 'metrics.json'));
   const history = readHistory(dir);
   const runJson = readJson(path.join(dir, RUN_JSON));
-  const epochsTotal = numberOrNull(field(field(spec, 'train'), 'epochs'));
+  const epochsTotal = numberAt(resolved, 'spec', 'train', 'epochs');
   const specText = readText(path.join(dir, 'spec.yaml'));
   const segments = rel.split('/');
   if (!listing) {
@@ -154,8 +153,8 @@ export function readUiRun(runsDir: string, dir: string): UiRun {
       id: segments.at(-1) ?? rel,
       status: 'unreadable',
       reason: `${RUN_JSON} cannot be read (${runJson === null ? 'not valid JSON' : 'not an aelab run record'})`,
-      kind: stringOrNull(field(field(spec, 'model'), 'kind')),
-      latent: numberOrNull(field(field(spec, 'model'), 'latent')),
+      kind: stringAt(resolved, 'spec', 'model', 'kind'),
+      latent: numberAt(resolved, 'spec', 'model', 'latent'),
       metrics: { test_mse: null, val_mse: null, params: null, train_seconds: null },
       started_at: null,
       epoch: history.length,
@@ -184,15 +183,15 @@ export function readUiRun(runsDir: string, dir: string): UiRun {
     latent: listing.latent,
     metrics: {
       test_mse: listing.test_mse,
-      val_mse: numberOrNull(field(metrics, 'val_mse')),
-      params: numberOrNull(field(metrics, 'params')),
-      train_seconds: numberOrNull(field(metrics, 'train_seconds')),
+      val_mse: numberAt(metrics, 'val_mse'),
+      params: numberAt(metrics, 'params'),
+      train_seconds: numberAt(metrics, 'train_seconds'),
     },
     started_at: listing.started_at,
     epoch,
     epochs: epochsTotal,
     eta_seconds: eta,
-    stage: stringOrNull(field(runJson, 'stage')),
+    stage: stringAt(runJson, 'stage'),
     // run.json records the sweep folder as the run saw it (absolute); the trial's parent folder is
     // that sweep folder wherever the runs dir is now.
     sweep: listing.sweep ? { dir: segments.slice(0, -1).join('/'), trial: listing.sweep.trial } : null,
@@ -268,24 +267,28 @@ function readText(file: string): string {
   }
 }
 
+/** Parsed JSON of a file, or null when it is missing or not JSON. */
 function readJson(file: string): unknown {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return JSON.parse(readText(file));
   } catch {
     return null;
   }
 }
 
-function field(value: unknown, key: string): unknown {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+/** The value at a key path inside parsed JSON, as a finite number or a string, else null. */
+function numberAt(value: unknown, ...keys: string[]): number | null {
+  const v = at(value, keys);
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+function stringAt(value: unknown, ...keys: string[]): string | null {
+  const v = at(value, keys);
+  return typeof v === 'string' ? v : null;
 }
 
-function numberOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+function at(value: unknown, keys: string[]): unknown {
+  return keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
 }
 
 function firstLine(text: string): string {

@@ -34,16 +34,40 @@ function writeRun(dir: string, i: number, running: boolean, epochs: number): voi
   const kind = i % 2 ? 'deep' : 'pca';
   fs.writeFileSync(
     path.join(dir, 'run.json'),
-    JSON.stringify({
-      id: path.basename(dir), name: path.basename(path.dirname(dir)), status: running ? 'running' : 'completed', started_at: started,
-      finished_at: running ? undefined : started, duration_seconds: running ? undefined : 60, command: ['aelab', 'run', 'x.yaml'], overrides: {},
-      versions: { node: process.version, aelab: '0.1.0' }, cpus: 2, hostname: os.hostname(), pid: process.pid, stage: running ? 'train' : 'done',
-    }, null, 2),
+    JSON.stringify(
+      {
+        id: path.basename(dir),
+        name: path.basename(path.dirname(dir)),
+        status: running ? 'running' : 'completed',
+        started_at: started,
+        finished_at: running ? undefined : started,
+        duration_seconds: running ? undefined : 60,
+        command: ['aelab', 'run', 'x.yaml'],
+        overrides: {},
+        versions: { node: process.version, aelab: '0.1.0' },
+        cpus: 2,
+        hostname: os.hostname(),
+        pid: process.pid,
+        stage: running ? 'train' : 'done',
+      },
+      null,
+      2,
+    ),
   );
-  const spec = { name: 'x', seed: 42, data: { source: 'mnist', digits: [1, 5, 6], validation: 5000 }, model: { kind, latent, encoder: [500, 300] }, train: { epochs: 20, batch_size: 64, learning_rate: 0.001 } };
+  const spec = {
+    name: 'x',
+    seed: 42,
+    data: { source: 'mnist', digits: [1, 5, 6], validation: 5000 },
+    model: { kind, latent, encoder: [500, 300] },
+    train: { epochs: 20, batch_size: 64, learning_rate: 0.001 },
+  };
   fs.writeFileSync(path.join(dir, 'resolved.json'), JSON.stringify({ spec, hash: 'f'.repeat(64) }, null, 2));
   fs.writeFileSync(path.join(dir, 'spec.yaml'), `# bench run ${i}\nmodel:\n  kind: ${kind}\n  latent: ${latent}\n`);
-  if (!running) fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify({ test_mse: 0.03 + (i % 17) / 1000, val_mse: 0.031, params: 1e5 + i, train_seconds: 60 }));
+  if (!running)
+    fs.writeFileSync(
+      path.join(dir, 'metrics.json'),
+      JSON.stringify({ test_mse: 0.03 + (i % 17) / 1000, val_mse: 0.031, params: 1e5 + i, train_seconds: 60 }),
+    );
   const lines = ['epoch,loss,val_loss,seconds'];
   for (let e = 1; e <= epochs; e++) lines.push(`${e},${0.1 / e},${0.11 / e},3.1`);
   fs.writeFileSync(path.join(dir, 'history.csv'), lines.join('\n') + '\n');
@@ -51,12 +75,14 @@ function writeRun(dir: string, i: number, running: boolean, epochs: number): voi
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
@@ -67,7 +93,10 @@ export async function benchUi(repeats: number, workDir: string): Promise<UiBench
   // 20 experiments of 50 runs; every other experiment is one 50-trial sweep.
   for (let i = 0; i < RUNS; i++) {
     const exp = Math.floor(i / 50);
-    const dir = exp % 2 ? path.join(runsDir, `exp-${exp}`, 'sweep-0001', `kind=deep,latent=${i % 50}`) : path.join(runsDir, `exp-${exp}`, String((i % 50) + 1).padStart(4, '0'));
+    const dir =
+      exp % 2
+        ? path.join(runsDir, `exp-${exp}`, 'sweep-0001', `kind=deep,latent=${i % 50}`)
+        : path.join(runsDir, `exp-${exp}`, String((i % 50) + 1).padStart(4, '0'));
     writeRun(dir, i, false, 20);
   }
 
@@ -88,7 +117,10 @@ export async function benchUi(repeats: number, workDir: string): Promise<UiBench
   writeRun(liveDir, 0, true, 1);
   const warm: number[] = [];
   const latency = { watch: [] as number[], rescan: [] as number[] };
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     for (const watch of [true, false]) {
       const server = await startUiServer({ runsDir, port: 0, watch });
@@ -102,7 +134,8 @@ export async function benchUi(repeats: number, workDir: string): Promise<UiBench
         }
         const page = await browser.newPage();
         await page.goto(`${server.url}r/live/0001/.run`);
-        const points = async () => Number((await page.locator('#chart path.series[data-name="training loss"]').getAttribute('data-points')) ?? 0);
+        const points = async () =>
+          Number((await page.locator('#chart path.series[data-name="training loss"]').getAttribute('data-points')) ?? 0);
         await page.locator('#chart path.series').first().waitFor({ state: 'attached' });
         for (let r = 0; r < repeats; r++) {
           const before = await points();

@@ -26,9 +26,14 @@ options:
   -h, --help      show this help`,
 
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { 'runs-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } }, { max: 0 });
+    const { values } = parseCommandArgs(
+      args,
+      { 'runs-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+      { max: 0 },
+    );
     const port = values.port === undefined ? 8765 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: give a port number from 0 to 65535`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port ${values.port}: give a port number from 0 to 65535`);
     const host = values.host ?? '127.0.0.1';
     const runsDir = path.resolve(ctx.cwd, values['runs-dir'] ?? 'runs');
     const server = await startUiServer({ runsDir, host, port });

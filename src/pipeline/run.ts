@@ -196,7 +196,9 @@ async function executeRun(ctx: RunContext): Promise<void> {
   const fitStart = performance.now();
   const model = await buildModel(spec.model, {
     inputDim: data.dim,
+    imageShape: [data.height, data.width],
     seed: spec.seed,
+    loss: spec.train.loss,
     train: { images: data.train.images, count: data.train.count },
   });
   try {
@@ -273,7 +275,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
       notes: pictureNotes(pictures),
       // Two test images at least: the explorer's nearest image and interpolation need them.
       explorer:
-        spec.outputs.explorer && data.test.count >= 2
+        spec.outputs.explorer && data.test.count >= 2 && model.exportsDecoder?.() !== false
           ? explorerInput(data, model.latent, [explorerModel(spec.model.kind, model, testCodes, savedDensity)], deriveSeed(spec.seed, 'explorer'), spec.outputs.explorer_images)
           : null,
     });
@@ -308,8 +310,9 @@ function refreshRunsIndex(runsDir: string): void {
 }
 
 function historyCsv(history: EpochRecord[]): string {
-  const lines = ['epoch,loss,val_loss,seconds'];
-  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  // learning_rate came later than the other columns: appended, so readers by position still work.
+  const lines = ['epoch,loss,val_loss,seconds,learning_rate'];
+  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds},${h.learning_rate ?? ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -18,15 +18,17 @@
         return;
       }
       busy = true;
-      load().catch(function (e) {
-        live.textContent = 'live updates: ' + e.message;
-      }).then(function () {
-        busy = false;
-        if (again) {
-          again = false;
-          run();
-        }
-      });
+      load()
+        .catch(function (e) {
+          live.textContent = 'live updates: ' + e.message;
+        })
+        .then(function () {
+          busy = false;
+          if (again) {
+            again = false;
+            run();
+          }
+        });
     };
   }
 
@@ -61,7 +63,7 @@
     var all = [];
     series.forEach(function (s) {
       s.points.forEach(function (p) {
-        if (p[1] !== null && isFinite(p[1])) all.push(p);
+        if (p[1] !== null && Number.isFinite(p[1])) all.push(p);
       });
     });
     holder.textContent = '';
@@ -72,16 +74,31 @@
       holder.appendChild(p);
       return;
     }
-    var W = 760, H = 300, L = 64, R = 16, T = 12, B = 40;
-    var xs = all.map(function (p) { return p[0]; });
-    var ys = all.map(function (p) { return p[1]; });
-    var x0 = Math.min.apply(null, xs.concat([1])), x1 = Math.max.apply(null, xs.concat([2]));
-    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var W = 760,
+      H = 300,
+      L = 64,
+      R = 16,
+      T = 12,
+      B = 40;
+    var xs = all.map(function (p) {
+      return p[0];
+    });
+    var ys = all.map(function (p) {
+      return p[1];
+    });
+    var x0 = Math.min.apply(null, xs.concat([1])),
+      x1 = Math.max.apply(null, xs.concat([2]));
+    var y0 = Math.min.apply(null, ys),
+      y1 = Math.max.apply(null, ys);
     var pad = (y1 - y0) * 0.06 || Math.abs(y1) * 0.1 || 1;
     y0 -= pad;
     y1 += pad;
-    var sx = function (x) { return L + ((x - x0) / (x1 - x0)) * (W - L - R); };
-    var sy = function (y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); };
+    var sx = function (x) {
+      return L + ((x - x0) / (x1 - x0)) * (W - L - R);
+    };
+    var sy = function (y) {
+      return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
+    };
     var root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': yLabel + ' by epoch' });
     var ticksY = niceTicks(y0, y1, 5);
     ticksY.forEach(function (t) {
@@ -89,26 +106,53 @@
       var label = svg('text', { x: L - 6, y: sy(t) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#59636e' }, root);
       label.textContent = t.toPrecision(3).replace(/\.?0+$/, '');
     });
-    niceTicks(x0, x1, 8).filter(function (t) { return Math.round(t) === t; }).forEach(function (t) {
-      var label = svg('text', { x: sx(t), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#59636e' }, root);
-      label.textContent = String(t);
-    });
+    niceTicks(x0, x1, 8)
+      .filter(function (t) {
+        return Math.round(t) === t;
+      })
+      .forEach(function (t) {
+        var label = svg('text', { x: sx(t), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#59636e' }, root);
+        label.textContent = String(t);
+      });
     svg('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#8c959f' }, root);
     svg('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#8c959f' }, root);
     var xl = svg('text', { x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 12, fill: '#3d444d' }, root);
     xl.textContent = 'epoch';
-    var yl = svg('text', { x: 14, y: (T + H - B) / 2, 'text-anchor': 'middle', 'font-size': 12, fill: '#3d444d', transform: 'rotate(-90 14 ' + (T + H - B) / 2 + ')' }, root);
+    var yl = svg(
+      'text',
+      {
+        x: 14,
+        y: (T + H - B) / 2,
+        'text-anchor': 'middle',
+        'font-size': 12,
+        fill: '#3d444d',
+        transform: 'rotate(-90 14 ' + (T + H - B) / 2 + ')',
+      },
+      root,
+    );
     yl.textContent = yLabel;
     var legend = document.createElement('div');
     legend.className = 'legend';
     series.forEach(function (s, i) {
       var color = s.color || COLORS[i % COLORS.length];
-      var pts = s.points.filter(function (p) { return p[1] !== null && isFinite(p[1]); });
+      var pts = s.points.filter(function (p) {
+        return p[1] !== null && Number.isFinite(p[1]);
+      });
       if (pts.length === 0) return;
-      var d = pts.map(function (p, j) { return (j ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1); }).join(' ');
-      var line = svg('path', { d: d, fill: 'none', stroke: color, 'stroke-width': 2, 'class': 'series', 'data-name': s.name, 'data-points': pts.length }, root);
+      var d = pts
+        .map(function (p, j) {
+          return (j ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1);
+        })
+        .join(' ');
+      var line = svg(
+        'path',
+        { d: d, fill: 'none', stroke: color, 'stroke-width': 2, class: 'series', 'data-name': s.name, 'data-points': pts.length },
+        root,
+      );
       if (s.dashed) line.setAttribute('stroke-dasharray', '5 4');
-      pts.forEach(function (p) { svg('circle', { cx: sx(p[0]), cy: sy(p[1]), r: 2.5, fill: color }, root); });
+      pts.forEach(function (p) {
+        svg('circle', { cx: sx(p[0]), cy: sy(p[1]), r: 2.5, fill: color }, root);
+      });
       var item = document.createElement('span');
       var swatch = document.createElement('i');
       swatch.style.background = color;
@@ -143,15 +187,20 @@
     document.querySelectorAll('#runs tbody.group').forEach(function (body) {
       var rows = Array.prototype.slice.call(body.querySelectorAll('tr.run'));
       rows.sort(function (a, b) {
-        var va = cellValue(a, sortKey), vb = cellValue(b, sortKey);
+        var va = cellValue(a, sortKey),
+          vb = cellValue(b, sortKey);
         if (va === null || vb === null) return va === vb ? 0 : va === null ? 1 : -1; // blanks last
         return (va < vb ? -1 : va > vb ? 1 : 0) * sortDir;
       });
       var shown = 0;
       rows.forEach(function (row) {
         body.appendChild(row);
-        var ok = (!status || row.dataset.status === status) && (!kind || row.dataset.kind === kind) &&
-          words.every(function (w) { return row.dataset.search.indexOf(w) >= 0; });
+        var ok =
+          (!status || row.dataset.status === status) &&
+          (!kind || row.dataset.kind === kind) &&
+          words.every(function (w) {
+            return row.dataset.search.indexOf(w) >= 0;
+          });
         row.hidden = !ok;
         if (ok) shown++;
         var box = row.querySelector('input.pick');
@@ -187,24 +236,37 @@
       applyRuns();
     });
     document.getElementById('compare').addEventListener('click', function () {
-      var q = Object.keys(picked).map(function (p) { return 'run=' + encodeURIComponent(p); }).join('&');
+      var q = Object.keys(picked)
+        .map(function (p) {
+          return 'run=' + encodeURIComponent(p);
+        })
+        .join('&');
       location.href = '/r/.compare?' + q;
     });
     applyRuns();
     return refresher(function () {
-      return fetch('/api/runs-fragment', { cache: 'no-store' }).then(function (r) { return r.text(); }).then(function (html) {
-        holder.innerHTML = html;
-        var kinds = document.getElementById('filter-kind');
-        holder.querySelectorAll('tr.run').forEach(function (row) {
-          var k = row.dataset.kind;
-          if (k && !Array.prototype.some.call(kinds.options, function (o) { return o.value === k; })) {
-            var o = document.createElement('option');
-            o.textContent = k;
-            kinds.appendChild(o);
-          }
+      return fetch('/api/runs-fragment', { cache: 'no-store' })
+        .then(function (r) {
+          return r.text();
+        })
+        .then(function (html) {
+          holder.innerHTML = html;
+          var kinds = document.getElementById('filter-kind');
+          holder.querySelectorAll('tr.run').forEach(function (row) {
+            var k = row.dataset.kind;
+            if (
+              k &&
+              !Array.prototype.some.call(kinds.options, function (o) {
+                return o.value === k;
+              })
+            ) {
+              var o = document.createElement('option');
+              o.textContent = k;
+              kinds.appendChild(o);
+            }
+          });
+          applyRuns();
         });
-        applyRuns();
-      });
     });
   }
 
@@ -213,10 +275,25 @@
     var refresh = refresher(function () {
       return getJson('/api/run?path=' + encodeURIComponent(view.path)).then(function (data) {
         document.getElementById('run-status').innerHTML = data.fragment;
-        drawChart(document.getElementById('chart'), [
-          { name: 'training loss', points: data.history.map(function (h) { return [h.epoch, h.loss]; }) },
-          { name: 'validation loss', points: data.history.map(function (h) { return [h.epoch, h.val_loss]; }), dashed: true },
-        ], 'loss');
+        drawChart(
+          document.getElementById('chart'),
+          [
+            {
+              name: 'training loss',
+              points: data.history.map(function (h) {
+                return [h.epoch, h.loss];
+              }),
+            },
+            {
+              name: 'validation loss',
+              points: data.history.map(function (h) {
+                return [h.epoch, h.val_loss];
+              }),
+              dashed: true,
+            },
+          ],
+          'loss',
+        );
         if (data.hasReport && !view.report) location.reload(); // the report just got written
       });
     });
@@ -231,21 +308,38 @@
     var refresh = refresher(function () {
       return getJson('/api/sweep?path=' + encodeURIComponent(view.path)).then(function (data) {
         document.getElementById('sweep-status').innerHTML = data.fragment;
-        drawChart(document.getElementById('chart'), data.trials.map(function (t) {
-          return { name: t.name, points: t.history.map(function (h) { return [h.epoch, h.val_loss !== null ? h.val_loss : h.loss]; }) };
-        }), 'validation loss');
+        drawChart(
+          document.getElementById('chart'),
+          data.trials.map(function (t) {
+            return {
+              name: t.name,
+              points: t.history.map(function (h) {
+                return [h.epoch, h.val_loss !== null ? h.val_loss : h.loss];
+              }),
+            };
+          }),
+          'validation loss',
+        );
       });
     });
     refresh();
     return function (paths) {
-      if (!paths || paths.some(function (p) { return p.indexOf(view.path + '/') === 0; })) refresh();
+      if (
+        !paths ||
+        paths.some(function (p) {
+          return p.indexOf(view.path + '/') === 0;
+        })
+      )
+        refresh();
     };
   }
 
   var onChange;
   if (view.page === 'runs') {
     var refreshRuns = initRuns();
-    onChange = function () { refreshRuns(); };
+    onChange = function () {
+      refreshRuns();
+    };
   } else if (view.page === 'run') onChange = initRun();
   else if (view.page === 'sweep') onChange = initSweep();
 

@@ -84,7 +84,8 @@ export function statusCell(run: UiRun): string {
     else if (run.stage && run.stage !== 'train' && run.epochs !== null) parts.push(run.stage);
     if (parts.length > 0) html += `<div class="progress">${escapeHtml(parts.join(' · '))}</div>`;
   }
-  if (run.reason && run.status !== 'running' && run.status !== 'completed') html += `<div class="run-error">${escapeHtml(run.reason)}</div>`;
+  if (run.reason && run.status !== 'running' && run.status !== 'completed')
+    html += `<div class="run-error">${escapeHtml(run.reason)}</div>`;
   return html;
 }
 
@@ -154,7 +155,8 @@ function sweepOfPath(runPath: string): string | null {
 
 /** The runs table: one tbody per experiment or sweep. */
 export function runsTable(runs: UiRun[]): string {
-  if (runs.length === 0) return '<p>No runs yet. Start one with <code>aelab run experiments/&lt;spec&gt;.yaml</code>; it appears here as it starts.</p>';
+  if (runs.length === 0)
+    return '<p>No runs yet. Start one with <code>aelab run experiments/&lt;spec&gt;.yaml</code>; it appears here as it starts.</p>';
   const head =
     '<th></th>' +
     COLUMNS.map(([key, label, cls]) => `<th data-sort="${key}"${cls ? ` class="${cls}"` : ''}>${escapeHtml(label)}</th>`).join('');
@@ -172,7 +174,9 @@ export function runsTable(runs: UiRun[]): string {
 function summary(runs: UiRun[]): string {
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  return `${runs.length} run${runs.length === 1 ? '' : 's'}` + (counts.size ? ` — ${[...counts].map(([s, n]) => `${n} ${s}`).join(' · ')}` : '');
+  return (
+    `${runs.length} run${runs.length === 1 ? '' : 's'}` + (counts.size ? ` — ${[...counts].map(([s, n]) => `${n} ${s}`).join(' · ')}` : '')
+  );
 }
 
 /** The list fragment the page script swaps in on every change. */

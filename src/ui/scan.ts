@@ -239,7 +239,7 @@ export interface UiSweep {
 /** A sweep folder's plan and each trial's state, derived from the trial folders (nothing written). */
 export function readUiSweep(runsDir: string, sweepDir: string): UiSweep | null {
   if (!fs.existsSync(path.join(sweepDir, SWEEP_JSON))) return null;
-  let sweep;
+  let sweep: ReturnType<typeof readSweep>;
   try {
     sweep = readSweep(sweepDir);
   } catch {

@@ -68,7 +68,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     realRoot = fs.realpathSync(runsDir);
     if (!fs.statSync(realRoot).isDirectory()) throw new Error('not a folder');
   } catch {
-    throw new UserError(`runs folder ${runsDir} does not exist or is not a folder; pass --runs-dir DIR (the folder \`aelab run\` writes to)`);
+    throw new UserError(
+      `runs folder ${runsDir} does not exist or is not a folder; pass --runs-dir DIR (the folder \`aelab run\` writes to)`,
+    );
   }
   const host = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_NAMES.has(host);
@@ -189,7 +191,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (pathname === '/api/run') {
       const run = index.get(query.get('path') ?? '');
       if (!run) return notFound();
-      return sendJson(res, { fragment: runFragment(run), history: readHistory(path.join(runsDir, run.path)), hasReport: run.hasReport, status: run.status });
+      return sendJson(res, {
+        fragment: runFragment(run),
+        history: readHistory(path.join(runsDir, run.path)),
+        hasReport: run.hasReport,
+        status: run.status,
+      });
     }
     if (pathname === '/api/sweep') {
       const sweepPath = query.get('path') ?? '';
@@ -197,7 +204,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       if (!view) return notFound();
       return sendJson(res, {
         fragment: sweepFragment(view.sweep, view.runs, view.table),
-        trials: view.sweep.trials.map((t) => ({ name: t.name, path: t.path, status: t.status, history: readHistory(path.join(runsDir, t.path)) })),
+        trials: view.sweep.trials.map((t) => ({
+          name: t.name,
+          path: t.path,
+          status: t.status,
+          history: readHistory(path.join(runsDir, t.path)),
+        })),
       });
     }
     if (!pathname.startsWith('/r/')) return notFound();
@@ -215,9 +227,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const last = segments.at(-1);
     if (segments.length === 1 && last === '.compare') {
       const picked = query.getAll('run').filter((p) => index.get(p));
-      if (picked.length === 0) return sendPage(res, 404, messagePage('Nothing to compare', 'Select runs on the runs list, then “compare selected”.'));
+      if (picked.length === 0)
+        return sendPage(res, 404, messagePage('Nothing to compare', 'Select runs on the runs list, then “compare selected”.'));
       const { compareToHtml } = await import('../pipeline/compare.ts');
-      const html = await compareToHtml(picked.map((p) => path.join(runsDir, p)), { pageDir: runsDir });
+      const html = await compareToHtml(
+        picked.map((p) => path.join(runsDir, p)),
+        { pageDir: runsDir },
+      );
       return sendPage(res, 200, html, FILE_CSP);
     }
     if (last === '.run' || last === '.sweep') {
@@ -257,7 +273,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new UserError(`port ${options.port} on ${host} is in use (another aelab ui?); choose another with --port N, or --port 0 for any free one`)
+          ? new UserError(
+              `port ${options.port} on ${host} is in use (another aelab ui?); choose another with --port N, or --port 0 for any free one`,
+            )
           : err.code === 'EADDRNOTAVAIL'
             ? new UserError(`cannot listen on --host ${host}: no such address on this machine`)
             : err,

@@ -71,7 +71,7 @@ describe('aelab validate', () => {
     const { code, out } = await cli(['validate', at('two-errors.yaml')]);
     expect(code).toBe(1);
     expect(out).toContain(':2:11  model.latent  must be an integer ≥ 1, got -2');
-    expect(out).toContain(':3:18  model.encoder[1]  must be an integer ≥ 1, got "x"');
+    expect(out).toContain(':3:18  model.encoder[1]  must be an integer ≥ 1 or a mapping (indented `key: value` lines), got "x"');
   });
 
   it('validates every file, exits 1 if any is invalid, and prints warnings', async () => {
@@ -121,9 +121,9 @@ describe('aelab show', () => {
   it('prints the resolved spec as YAML', async () => {
     const { code, out } = await cli(['show', 'experiments/mnist-156-deep.yaml']);
     expect(code).toBe(0);
-    const spec = parse(out) as Record<string, any>;
+    const spec = parse(out) as { name: string; model: unknown; train: { epochs: number } };
     expect(spec.name).toBe('mnist-156-deep');
-    expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' });
+    expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false });
     expect(spec.train.epochs).toBe(20);
   });
 

@@ -26,7 +26,10 @@ describe('aelab ui in Chromium', () => {
     // Long enough per epoch that the page sees the curve grow while the run is still training.
     specFile = writeSpec(dir, 'growing', tinyDeepSpec.replace('epochs: 2', 'epochs: 16').replace('limit: 300', 'limit: 2000'));
     server = await startUiServer({ runsDir, port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -43,13 +46,18 @@ describe('aelab ui in Chromium', () => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     });
     page.on('request', (r) => {
-      if (!r.url().startsWith(origin) && !r.url().startsWith('data:') && !r.url().startsWith('about:')) problems.push(`request outside: ${r.url()}`);
+      if (!r.url().startsWith(origin) && !r.url().startsWith('data:') && !r.url().startsWith('about:'))
+        problems.push(`request outside: ${r.url()}`);
     });
     await page.goto(server.url);
     await expect.poll(() => page.textContent('#live')).toMatch(/^live/);
     expect(await page.textContent('#runs')).toContain('No runs yet');
 
-    const child = spawn(process.execPath, [bin, 'run', specFile, '--runs-dir', runsDir], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: 'true' } });
+    const child = spawn(process.execPath, [bin, 'run', specFile, '--runs-dir', runsDir], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -71,7 +79,9 @@ describe('aelab ui in Chromium', () => {
       const statusAtFirst = await page.locator('#run-status .badge').first().textContent();
       // The same curve, without reloading, gains epochs.
       await expect
-        .poll(async () => Number(await page.locator('#chart path.series[data-name="training loss"]').getAttribute('data-points')), { timeout: 60_000 })
+        .poll(async () => Number(await page.locator('#chart path.series[data-name="training loss"]').getAttribute('data-points')), {
+          timeout: 60_000,
+        })
         .toBeGreaterThan(first);
       expect(first).toBeLessThan(16);
       expect(statusAtFirst).toBe('running');
@@ -79,7 +89,9 @@ describe('aelab ui in Chromium', () => {
       // When the run completes, report.html is written and the page shows it.
       await page.locator('iframe.report').waitFor({ timeout: 120_000 });
       expect(await exited, stderr).toBe(0);
-      await expect.poll(async () => Number(await page.locator('#chart path.series[data-name="training loss"]').getAttribute('data-points'))).toBe(16);
+      await expect
+        .poll(async () => Number(await page.locator('#chart path.series[data-name="training loss"]').getAttribute('data-points')))
+        .toBe(16);
       const report = page.frameLocator('iframe.report');
       await expect.poll(() => report.locator('h1').textContent()).toBe('growing');
 

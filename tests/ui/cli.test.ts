@@ -11,11 +11,16 @@ describe('aelab ui (CLI)', () => {
   it('prints its URL, serves the runs list, warns for a network-wide --host, and stops on Ctrl-C', async () => {
     const runsDir = path.join(tempDir('aelab-ui-cli-'), 'runs');
     fs.mkdirSync(runsDir);
-    const child = spawn(process.execPath, [bin, 'ui', '--runs-dir', runsDir, '--port', '0', '--host', '0.0.0.0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'ui', '--runs-dir', runsDir, '--port', '0', '--host', '0.0.0.0'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d) => {
         stdout += d;
@@ -39,7 +44,10 @@ describe('aelab ui (CLI)', () => {
 
   it('says nothing about the network on the default host', async () => {
     const runsDir = tempDir('aelab-ui-cli-');
-    const child = spawn(process.execPath, [bin, 'ui', '--runs-dir', runsDir, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'ui', '--runs-dir', runsDir, '--port', '0'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('http://') && resolve()));

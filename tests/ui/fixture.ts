@@ -38,7 +38,12 @@ export async function buildRunsFixture(): Promise<UiFixture> {
   fs.cpSync(path.join(runsDir, deepTrial), hostileDir, { recursive: true });
   const run = JSON.parse(fs.readFileSync(path.join(hostileDir, 'run.json'), 'utf8'));
   delete run.sweep;
-  Object.assign(run, { name: `hostile ${HOSTILE}`, id: '0001', status: 'failed', error: { message: `bad ${HOSTILE}\nsecond line`, kind: 'user' } });
+  Object.assign(run, {
+    name: `hostile ${HOSTILE}`,
+    id: '0001',
+    status: 'failed',
+    error: { message: `bad ${HOSTILE}\nsecond line`, kind: 'user' },
+  });
   fs.writeFileSync(path.join(hostileDir, 'run.json'), JSON.stringify(run));
   fs.rmSync(path.join(hostileDir, 'report.html'));
 

@@ -19,7 +19,13 @@ function request(server: UiServer, rawPath: string, options: { method?: string; 
   const url = new URL(server.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: rawPath, method: options.method ?? 'GET', headers: options.host ? { Host: options.host } : {} },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: rawPath,
+        method: options.method ?? 'GET',
+        headers: options.host ? { Host: options.host } : {},
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -135,7 +141,9 @@ describe('aelab ui server', () => {
   it('shows a sweep: counts of the total, every trial, and the compare table of the completed ones', async () => {
     const res = await request(server, `/r/${fx.sweepPath}/.sweep`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatch(/<strong>2<\/strong> done.*<strong>0<\/strong> running.*<strong>0<\/strong> failed.*<strong>0<\/strong> pending.*of 2 trials/);
+    expect(res.body).toMatch(
+      /<strong>2<\/strong> done.*<strong>0<\/strong> running.*<strong>0<\/strong> failed.*<strong>0<\/strong> pending.*of 2 trials/,
+    );
     // The same table `aelab compare` renders: the differing key and the metrics, best marked.
     expect(res.body).toContain('<table class="comparison">');
     expect(res.body).toContain('<th class="mono">model.kind</th>');
@@ -214,31 +222,35 @@ describe('aelab ui live updates', () => {
   it.each([
     ['fs.watch', true],
     ['the periodic rescan alone (watch unavailable, as on network file systems)', false],
-  ])('announces a new run and a new epoch through %s', async (_how, watch) => {
-    const server = await startUiServer({ runsDir: fx.runsDir, port: 0, watch, fullRescanMs: 500, liveRescanMs: 300 });
-    try {
-      const id = watch ? '0001' : '0002';
-      const target = path.join(fx.runsDir, 'copied', id);
-      const appeared = awaitChange(server, (p) => p.includes(`copied/${id}`), 15_000);
-      await new Promise((r) => setTimeout(r, 200));
-      // A run that is still training, as a training process leaves it between epochs.
-      fs.cpSync(path.join(fx.runsDir, fx.deepTrial), target, { recursive: true });
-      const run = JSON.parse(fs.readFileSync(path.join(target, 'run.json'), 'utf8'));
-      Object.assign(run, { status: 'running', pid: process.pid, id, name: 'copied' });
-      delete run.sweep;
-      delete run.finished_at;
-      fs.writeFileSync(path.join(target, 'run.json'), JSON.stringify(run));
-      await appeared;
-      expect(server.index.get(`copied/${id}`)?.status).toBe('running');
-      expect(server.index.get(`copied/${id}`)?.epoch).toBe(2);
+  ])(
+    'announces a new run and a new epoch through %s',
+    async (_how, watch) => {
+      const server = await startUiServer({ runsDir: fx.runsDir, port: 0, watch, fullRescanMs: 500, liveRescanMs: 300 });
+      try {
+        const id = watch ? '0001' : '0002';
+        const target = path.join(fx.runsDir, 'copied', id);
+        const appeared = awaitChange(server, (p) => p.includes(`copied/${id}`), 15_000);
+        await new Promise((r) => setTimeout(r, 200));
+        // A run that is still training, as a training process leaves it between epochs.
+        fs.cpSync(path.join(fx.runsDir, fx.deepTrial), target, { recursive: true });
+        const run = JSON.parse(fs.readFileSync(path.join(target, 'run.json'), 'utf8'));
+        Object.assign(run, { status: 'running', pid: process.pid, id, name: 'copied' });
+        delete run.sweep;
+        delete run.finished_at;
+        fs.writeFileSync(path.join(target, 'run.json'), JSON.stringify(run));
+        await appeared;
+        expect(server.index.get(`copied/${id}`)?.status).toBe('running');
+        expect(server.index.get(`copied/${id}`)?.epoch).toBe(2);
 
-      const grew = awaitChange(server, (p) => p.includes(`copied/${id}`), 15_000);
-      await new Promise((r) => setTimeout(r, 200));
-      fs.appendFileSync(path.join(target, 'history.csv'), '3,0.1,0.09,0.5\n');
-      await grew;
-      expect(server.index.get(`copied/${id}`)?.epoch).toBe(3);
-    } finally {
-      await server.close();
-    }
-  }, 60_000);
+        const grew = awaitChange(server, (p) => p.includes(`copied/${id}`), 15_000);
+        await new Promise((r) => setTimeout(r, 200));
+        fs.appendFileSync(path.join(target, 'history.csv'), '3,0.1,0.09,0.5\n');
+        await grew;
+        expect(server.index.get(`copied/${id}`)?.epoch).toBe(3);
+      } finally {
+        await server.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -15,10 +15,11 @@ export const compareCommand: Command = {
   help: `usage: ${usage}
 
 Puts runs side by side: the spec parameters that differ, then test_mse, val_mse, params,
-train_seconds and density_log_likelihood_test; the best run (lowest test MSE) is marked.
+train_seconds and density_log_likelihood_test, and when runs have quality metrics fd_samples,
+sample_in_digits and recon_accuracy; the best run (lowest test MSE) is marked.
 Arguments are run folders, sweep folders (all their trials) or globs such as 'runs/*/0*'.
-Also writes compare.html: the table, test MSE against latent size (one line per model kind) and
-each run's reconstructions and samples side by side.
+Also writes compare.html: the table, test MSE (and fd_samples) against latent size (one line per
+model kind) and each run's reconstructions and samples side by side.
 
 options:
   --format F     table (default), md, csv or json

@@ -3,10 +3,11 @@
 import path from 'node:path';
 
 import { loadSpec, type LoadedSpec } from '../spec/index.ts';
-import { loadDataset } from '../data/index.ts';
+import { loadAllLabels, loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
 import { trainModel } from '../train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
+import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
 import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
@@ -16,7 +17,7 @@ import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { Terminal } from '../shared/terminal.ts';
-import type { BackendInfo, Dataset, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
+import type { Autoencoder, BackendInfo, Dataset, DensityModel, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
 import { isTrainable } from '../shared/types.ts';
 import { aelabVersion, projectRoot } from '../shared/version.ts';
 import { loadTrialSpec } from './plan.ts';
@@ -66,6 +67,8 @@ export interface RunContext {
   progressTerminal: Terminal;
   /** The session's signal, also aborted when another process took this run's folder over. */
   signal: AbortSignal;
+  /** The spec file's folder: data paths are relative to it. */
+  specDir: string;
 }
 
 export interface RunOutcome {
@@ -158,6 +161,7 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     label,
     progressTerminal: prefixedTerminal(terminal, placement.sweep ? label : ''),
     signal: AbortSignal.any([session.signal, takenOver.signal]),
+    specDir: loaded.dir,
   };
   try {
     await executeRun(ctx);
@@ -222,6 +226,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
     loss: spec.train.loss,
     train: { images: data.train.images, count: data.train.count },
   });
+  let quality: QualityStep | { skipped: string } | null = null;
   try {
     let training: TrainingResult | null = null;
     if (isTrainable(model)) {
@@ -256,6 +261,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
     const savedDensity = density.toJSON();
     writeJsonAtomic(path.join(dir, 'density.json'), savedDensity);
     writeCodes(dir, model.latent, { codes: testCodes, labels: data.test.labels }, spec.outputs.train_codes ? trainCodes : null);
+    quality = await qualityStep(ctx, model, density);
     const metrics: Metrics = {
       n_train: data.counts.n_train,
       n_val: data.counts.n_val,
@@ -273,18 +279,28 @@ async function executeRun(ctx: RunContext): Promise<void> {
       density_log_likelihood_test: density.meanLogLikelihood(testCodes, data.test.count),
       counts_by_digit: { train: data.counts.train_by_digit, val: data.counts.val_by_digit, test: data.counts.test_by_digit },
       backend: session.backendInfo.name,
+      ...(quality === null ? {} : 'skipped' in quality ? { quality_skipped: quality.skipped } : quality.metrics),
     };
     writeJsonAtomic(path.join(dir, 'metrics.json'), metrics);
     logger.info({ event: 'metrics', ...metrics }, 'metrics written');
     session.terminal.line(
       `aelab: ${label} test MSE ${metrics.test_mse.toFixed(5)}` +
         (metrics.val_mse !== null ? `, val MSE ${metrics.val_mse.toFixed(5)}` : '') +
-        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}`,
+        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}` +
+        (quality !== null && 'metrics' in quality
+          ? `, fd_samples ${quality.metrics.fd_samples.toFixed(2)} (real ${quality.metrics.fd_real?.toFixed(2) ?? '-'}), ${(100 * quality.metrics.sample_in_digits).toFixed(1)} % of samples in data.digits`
+          : ''),
     );
 
     throwIfAborted(signal);
     record.update({ stage: 'render' });
     const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
+    if (quality !== null && 'metrics' in quality) {
+      if (pictures.samples && pictures.samples.count > 0) {
+        pictures.samples.predicted = { labels: quality.predict(pictures.samples.images, pictures.samples.count), digits: spec.data.digits };
+      }
+      pictures.classShares = quality.classShares;
+    }
     const files = await renderRunPictures(pictures, training?.history ?? null);
     for (const f of files) writeFileAtomic(path.join(dir, f.name), f.data);
     const html = renderRunReport({
@@ -304,8 +320,54 @@ async function executeRun(ctx: RunContext): Promise<void> {
     writeFileAtomic(path.join(dir, 'report.html'), html);
     record.update({ stage: 'done' });
   } finally {
+    if (quality !== null && 'dispose' in quality) quality.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The quality metrics (evaluate.quality): null when switched off; { skipped } with the reason when
+ * the data cannot have a classifier (one line tells the user); else the step, whose classifier
+ * stays open until the samples picture is labelled.
+ */
+async function qualityStep(ctx: RunContext, model: Autoencoder, density: DensityModel): Promise<QualityStep | { skipped: string } | null> {
+  const { spec, data, session, label, record } = ctx;
+  if (!spec.evaluate.quality) return null;
+  const source = loadAllLabelsCached(spec, ctx.specDir);
+  const reason = classifierSkipReason(source);
+  if (reason !== null) {
+    session.terminal.line(`aelab: ${label} quality metrics skipped: ${reason}`);
+    return { skipped: reason };
+  }
+  const step = await runQualityStepForRun({
+    spec,
+    data,
+    runsDir: session.runsDir,
+    source,
+    model,
+    density,
+    say: (line) => ctx.progressTerminal.line(line),
+    warn: (line) => session.terminal.line(line),
+  });
+  record.update({ classifier: step.classifier });
+  ctx.logger.info({ event: 'quality', classifier: step.classifier, ...step.metrics }, 'quality metrics computed');
+  return step;
+}
+
+// The classifier's data (the source with all labels) is loaded once per process and source.
+const allLabelsCache = new Map<string, LabelledSource>();
+function loadAllLabelsCached(spec: ResolvedSpec, baseDir: string): LabelledSource {
+  const limit = spec.evaluate.classifier.limit;
+  // The run's digits and limit do not change the classifier's data.
+  const key = JSON.stringify([path.resolve(baseDir), { ...spec.data, digits: null, limit: null }, limit ?? null]);
+  let source = allLabelsCache.get(key);
+  if (!source) {
+    allLabelsCache.clear();
+    const ds = loadAllLabels(spec.data, { baseDir, limit });
+    source = { origin: ds.origin, height: ds.height, width: ds.width, dim: ds.dim, train: ds.train, test: ds.test };
+    allLabelsCache.set(key, source);
+  }
+  return source;
 }
 
 // One dataset per process and data spec: sweeps over model keys reuse the loaded images.

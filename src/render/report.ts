@@ -54,8 +54,8 @@ export interface RunReportInput {
   explorer?: ExplorerInput | null;
 }
 
-const PICTURE_ORDER = ['reconstructions.png', 'latent.png', 'manifold.png', 'interpolation.png', 'samples.png', 'loss.png'];
-const CHART_PICTURES = new Set(['latent.png', 'loss.png']);
+const PICTURE_ORDER = ['reconstructions.png', 'latent.png', 'manifold.png', 'interpolation.png', 'samples.png', 'classes.png', 'loss.png'];
+const CHART_PICTURES = new Set(['latent.png', 'loss.png', 'classes.png']);
 
 /** Caption notes that only the PictureData knows (projection axes, what the manifold grid spans). */
 export function pictureNotes(pictures: PictureData): Record<string, string> {
@@ -123,7 +123,15 @@ function caption(name: string, spec: ResolvedSpec | null | undefined, note: stri
         'Row “pixel”: the pixel blend (1−α)<i>x</i> + α<i>x</i>′. Row “latent”: <i>g</i>((1−α)<i>f</i>(<i>x</i>) + α<i>f</i>(<i>x</i>′)), the decoded blend of their codes.';
       break;
     case 'samples.png':
-      text = `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from the ${escapeHtml(densityName(spec))} fitted on the training codes.`;
+      text =
+        `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from the ${escapeHtml(densityName(spec))} fitted on the training codes.` +
+        (spec?.evaluate?.quality === false ? '' : ' When quality metrics are on, each tile’s corner shows the class the feature classifier reads: yellow among data.digits, red outside.');
+      break;
+    case 'classes.png':
+      text =
+        '<strong>Classes of the samples.</strong> What the feature classifier (trained on all labels of the data source) reads in the decoded samples, ' +
+        'against the share of each digit among the training images. A density that covers the codes well gives bars of the same height; ' +
+        'samples read as other digits left the data.';
       break;
     case 'loss.png':
       text = '<strong>Training curve.</strong> Mean squared error per epoch on the training images and on the validation split.';

@@ -151,7 +151,14 @@ export interface PictureData {
   manifold?: { images: Float32Array; side: number; description: string };
   /** For each pair: steps images in pixel space and steps in latent space. */
   interpolation?: { pixel: Float32Array[]; latent: Float32Array[]; steps: number; labels: [number, number][] };
-  samples?: { images: Float32Array; count: number };
+  samples?: {
+    images: Float32Array;
+    count: number;
+    /** The quality classifier's class per sample, and the run's digits (other classes are marked). */
+    predicted?: { labels: Uint8Array; digits: number[] };
+  };
+  /** Class → share of the decoded samples (quality classifier) and of the training images; data.digits. */
+  classShares?: { samples: Record<string, number>; training: Record<string, number>; digits: number[] };
 }
 
 /** Contents of metrics.json. */

@@ -46,6 +46,9 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   }
   // Extra files a run writes, which cannot change any number it reports.
   if (isPlainObject(out.outputs)) for (const key of PRESENTATION_OUTPUTS) delete out.outputs[key];
+  // What is measured after training (quality metrics, their classifier) does not change the model,
+  // its codes or its density; a run without them is the same experiment.
+  delete out.evaluate;
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);

@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { readJson, runCli, tempDir, writeSpec, type CliResult } from '../helpers/cli.ts';
 import { idxBytes, patternImages, writeIdx, writeNpy } from '../data/fixtures.ts';
 
-const pcaSpec = `data:
+const pcaSpec = `evaluate:
+  quality: false   # no feature classifier: tests/e2e/quality.test.ts covers it
+data:
   digits: [1, 5, 6]
   validation: 200
   limit: 300
@@ -65,7 +67,9 @@ function idxData(dir: string, count = 120): Record<string, string> {
 }
 
 function dataSpec(source: 'idx' | 'npy', files: Record<string, string>): string {
-  return `data:
+  return `evaluate:
+  quality: false   # no feature classifier: tests/e2e/quality.test.ts covers it
+data:
   source: ${source}
 ${Object.entries(files).map(([k, v]) => `  ${k}: ${v}`).join('\n')}
   digits: [1, 5, 6]

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJson, runCli, tempDir, writeSpec } from '../helpers/cli.ts';
 
-const spec = `data:
+const spec = `evaluate:
+  quality: false   # no feature classifier: tests/e2e/quality.test.ts covers it
+data:
   digits: [1, 5, 6]
   validation: 200
   limit: 300

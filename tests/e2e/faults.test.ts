@@ -222,7 +222,7 @@ describe('a runs folder that cannot take the run', () => {
     const runsDir = path.join(dir, 'runs');
     fs.mkdirSync(runsDir, { mode: 0o555 });
     fs.chmodSync(runsDir, 0o555);
-    const spec = writeSpec(dir, 'ro', 'data:\n  digits: [1, 5, 6]\n  limit: 300\nmodel:\n  kind: pca\n  latent: 2\n');
+    const spec = writeSpec(dir, 'ro', 'evaluate:\n  quality: false\ndata:\n  digits: [1, 5, 6]\n  limit: 300\nmodel:\n  kind: pca\n  latent: 2\n');
     fs.chmodSync(spec, 0o644);
     // root may write anywhere: run the CLI as nobody then (setpriv is in util-linux, on every Debian).
     const asRoot = process.getuid?.() === 0;
@@ -243,7 +243,7 @@ describe('a runs folder that cannot take the run', () => {
 
   it('a dangling or looping link as the runs folder, or a link inside it: one line each; a link to a real folder works', async () => {
     const dir = tempDir('aelab-links-');
-    const spec = writeSpec(dir, 'linked', 'data:\n  digits: [1, 5, 6]\n  validation: 200\n  limit: 300\nmodel:\n  kind: pca\n  latent: 2\n');
+    const spec = writeSpec(dir, 'linked', 'evaluate:\n  quality: false\ndata:\n  digits: [1, 5, 6]\n  validation: 200\n  limit: 300\nmodel:\n  kind: pca\n  latent: 2\n');
     fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
     fs.symlinkSync(path.join(dir, 'loop-b'), path.join(dir, 'loop-a'));
     fs.symlinkSync(path.join(dir, 'loop-a'), path.join(dir, 'loop-b'));

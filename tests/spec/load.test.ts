@@ -134,7 +134,7 @@ describe('valid specs', () => {
   it('takes the name from the file stem, and keys in schema order', () => {
     const loaded = load('seed: 7\nmodel: {latent: 3}\n', undefined, 'my_exp-2.yaml');
     expect(loaded.spec.name).toBe('my_exp-2');
-    expect(Object.keys(loaded.spec)).toEqual(['name', 'seed', 'data', 'model', 'train', 'density', 'outputs']);
+    expect(Object.keys(loaded.spec)).toEqual(['name', 'seed', 'data', 'model', 'train', 'density', 'outputs', 'evaluate']);
     expect(loaded.file).toBe(path.join(dir, 'my_exp-2.yaml'));
     expect(loaded.dir).toBe(dir);
     expect(loaded.text).toBe('seed: 7\nmodel: {latent: 3}\n');

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { buildComparison, formatComparison, loadComparedRun, resolveCompareInputs } from '../compare/index.ts';
-import { renderComparison } from '../render/index.ts';
+import { buildComparison, formatComparison, loadComparedRun, resolveCompareInputs, type Comparison } from '../compare/index.ts';
+import { renderComparison, renderComparisonTable, type ComparisonInput } from '../render/index.ts';
 import { allocateNumberedDir } from '../runs/index.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
 import { systemProbe } from '../shared/liveness.ts';
@@ -51,9 +51,22 @@ export async function compareRuns(
   outDir ??= allocateNumberedDir(path.join(opts.runsDir ?? commonAncestor(dirs.map((d) => path.dirname(d))), '.compare'), '').dir;
   fs.mkdirSync(outDir, { recursive: true });
 
-  const picture = (dir: string, file: string) => (fs.existsSync(path.join(dir, file)) ? path.relative(outDir, path.join(dir, file)) : null);
+  const { html, files } = await renderComparison(await comparisonPage(comparison, outDir));
+  for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
+  const htmlPath = path.join(outDir, 'compare.html');
+  writeFileAtomic(htmlPath, html);
+  return { text, htmlPath, skipped };
+}
+
+/**
+ * What compare.html shows for already-built comparison rows, with the runs' pictures and reports
+ * linked relative to `pageDir` (the folder compare.html goes in, or the folder `aelab ui` serves
+ * the page from). Reads the runs; writes nothing.
+ */
+async function comparisonPage(comparison: Comparison, pageDir: string, options: { explorer?: boolean } = {}): Promise<ComparisonInput> {
+  const picture = (dir: string, file: string) => (fs.existsSync(path.join(dir, file)) ? path.relative(pageDir, path.join(dir, file)) : null);
   const best = comparison.rows.find((r) => r.best);
-  const { html, files } = await renderComparison({
+  return {
     title: `aelab compare — ${comparison.rows.length} runs`,
     parameterKeys: comparison.parameters,
     metricKeys: [...comparison.metrics],
@@ -70,11 +83,16 @@ export async function compareRuns(
       reconstructionsPath: picture(row.dir, 'reconstructions.png'),
       samplesPath: picture(row.dir, 'samples.png'),
     })),
-    explorer: await compareExplorer(comparison.rows.map((row) => ({ dir: row.dir, label: row.label, status: row.status, spec: row.run.spec }))),
-  });
-  for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
-  const htmlPath = path.join(outDir, 'compare.html');
-  writeFileAtomic(htmlPath, html);
-  return { text, htmlPath, skipped };
+    explorer: options.explorer === false ? null : await compareExplorer(comparison.rows.map((row) => ({ dir: row.dir, label: row.label, status: row.status, spec: row.run.spec }))),
+  };
 }
 
+/**
+ * compare.html for run folders, built in memory and linking pictures relative to `pageDir`
+ * (`aelab ui` serves it from there); `tableOnly` gives just the table, without chart or explorer.
+ */
+export async function compareToHtml(dirs: string[], opts: { sort?: string; pageDir: string; tableOnly?: boolean }): Promise<string> {
+  const comparison = buildComparison(dirs.map((dir) => loadComparedRun(dir)), { sort: opts.sort });
+  const page = await comparisonPage(comparison, opts.pageDir, { explorer: !opts.tableOnly });
+  return opts.tableOnly ? renderComparisonTable(page) : (await renderComparison(page)).html;
+}

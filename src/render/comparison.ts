@@ -85,6 +85,11 @@ function parameterValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The comparison table alone (the sweep page of `aelab ui` shows it for the completed trials). */
+export function renderComparisonTable(input: ComparisonInput): string {
+  return table(input);
+}
+
 function table(input: ComparisonInput): string {
   const bestId = input.best?.runId ?? null;
   const head =

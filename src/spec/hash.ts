@@ -20,6 +20,7 @@ const ELIDED_AT_DEFAULT = [
   'model.dropout',
   'model.batch_norm',
   'model.code_l1',
+  'model.tied',
   'train.lr_schedule',
   'train.warmup_epochs',
   'train.weight_decay',

@@ -43,7 +43,7 @@ describe('valid specs', () => {
       text: '',
       check: (spec) => {
         expect(spec.model).toEqual({
-          kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false,
+          kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false, tied: false,
         });
         expect(spec.density.kind).toBe('gaussian-diag');
         expect(spec.train.input_noise).toBeUndefined();
@@ -207,6 +207,7 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
         '  activation: [relu, relu]',
         '  dropout: 0.2',
         '  batch_norm: true',
+        '  tied: true',
         'train:',
         '  loss: bce',
       ),
@@ -215,7 +216,8 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
         { path: 'model.activation', line: 5, message: /vae takes one activation for all hidden layers/ },
         { path: 'model.dropout', line: 6, message: /vae does not use dropout.*remove model\.dropout or use model\.kind deep/ },
         { path: 'model.batch_norm', line: 7, message: /vae does not use batch normalisation/ },
-        { path: 'train.loss', line: 9, message: /negative ELBO.*remove train\.loss and set model\.likelihood/ },
+        { path: 'model.tied', line: 8, message: /vae does not tie its decoder.*remove model\.tied or use model\.kind deep/ },
+        { path: 'train.loss', line: 10, message: /negative ELBO.*remove train\.loss and set model\.likelihood/ },
       ],
     },
     {

@@ -10,11 +10,12 @@ export const linearKind: TrainableModelKind<'linear'> = {
   order: 1,
   trainable: true,
   objective: reconstructionMse,
-  uses: ['model.output_activation', 'model.code_l1', 'train'],
+  uses: ['model.output_activation', 'model.tied', 'model.code_l1', 'train'],
   whyIgnored: () => 'model.kind is linear, which has no hidden layers',
   // The truly linear g that PCA solves exactly; the schema's sigmoid default suits deep models.
   defaults: { output_activation: 'linear' },
-  describe: (spec) => `linear autoencoder, latent ${spec.latent}`,
+  describe: (spec) => `linear autoencoder, latent ${spec.latent}${spec.tied ? ', tied weights' : ''}`,
   check: (ctx) => ({ errors: [], warnings: latentCompressionWarnings(ctx) }),
-  ...denseMseNetwork('linear', () => ({ encoderWidths: [], decoderWidths: [], activation: null })),
+  // Tied: x̂ = out(Aᵀz + d), the classic tied linear autoencoder.
+  ...denseMseNetwork('linear', (spec) => ({ encoderWidths: [], decoderWidths: [], activation: null, tied: spec.tied })),
 };

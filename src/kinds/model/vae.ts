@@ -43,6 +43,7 @@ export const vaeKind: TrainableModelKind<'vae'> = {
     // Read only to refuse values other than their defaults (see vaeLayerErrors).
     'model.dropout',
     'model.batch_norm',
+    'model.tied',
     'train',
     'train.kl_warmup_epochs',
     'evaluate.iwae_samples',
@@ -98,7 +99,7 @@ function meanPixelLogVariance(images: Float32Array, count: number, dim: number):
 
 /**
  * The layer and training vocabulary the VAE does not build: its encoder is dense with one
- * activation, without dropout or batch norm, and its objective is the ELBO (its likelihood is
+ * activation, without dropout, batch norm or tied weights, and its objective is the ELBO (its likelihood is
  * model.likelihood, so train.loss has no say). Refused here rather than silently ignored.
  */
 function vaeVocabularyErrors(ctx: KindCheckContext): KindIssue[] {
@@ -117,6 +118,9 @@ function vaeVocabularyErrors(ctx: KindCheckContext): KindIssue[] {
   }
   if (ctx.model.batch_norm === true) {
     errors.push({ path: ['model', 'batch_norm'], prefer: 'value', message: 'model.kind vae does not use batch normalisation; remove model.batch_norm or use model.kind deep' });
+  }
+  if (ctx.model.tied === true) {
+    errors.push({ path: ['model', 'tied'], prefer: 'value', message: 'model.kind vae does not tie its decoder to the encoder (its code comes from the μ head, not one kernel); remove model.tied or use model.kind deep' });
   }
   if (ctx.wrote('train', 'loss')) {
     errors.push({

@@ -133,8 +133,25 @@ export interface ComparisonPoint {
   kind: string;
   latent: number;
   test_mse: number;
+  /** A group's mean ± this (sample std over its runs) is drawn as an error bar. */
+  test_mse_std?: number | null;
 }
 
+
+/** Mean ± std as a vertical rule per point that has a std (kept above zero for a log axis). */
+function errorBarLayers(points: ComparisonPoint[], x: object, color: object): object[] {
+  const bars = points
+    .filter((p) => isFiniteNumber(p.test_mse_std ?? null) && p.test_mse_std! > 0)
+    .map((p) => ({ ...p, lo: Math.max(p.test_mse - p.test_mse_std!, p.test_mse * 0.05), hi: p.test_mse + p.test_mse_std! }));
+  if (bars.length === 0) return [];
+  return [
+    {
+      data: { values: bars },
+      mark: { type: 'rule', strokeWidth: 1.5 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'test MSE' }, y2: { field: 'hi' }, color },
+    },
+  ];
+}
 
 /**
  * Test MSE against latent size, one line per model kind through the best (lowest) MSE at each size,
@@ -176,6 +193,7 @@ export function comparisonChartSpec(points: ComparisonPoint[]): TopLevelSpec | n
     layer: [
       { data: { values: [...best.values()] }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
       { data: { values: usable }, mark: { type: 'point', filled: true, size: 50, opacity: 0.9 }, encoding: { x, y, color } },
+      ...errorBarLayers(usable, x, color),
     ],
     config: CONFIG,
   } as TopLevelSpec;

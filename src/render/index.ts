@@ -9,6 +9,7 @@ export {
   COMPARISON_CHART_SVG,
   type ComparisonInput,
   type ComparisonRun,
+  type ComparisonGroups,
 } from './comparison.ts';
 export type { ComparisonPoint } from './charts.ts';
 export { formatDuration } from './format.ts';

@@ -2,7 +2,7 @@
 // in this process (--jobs 1) or also in worker processes, each trial claimed exclusively.
 import type { LoadedSpec } from '../spec/index.ts';
 import { claimTrial, createOrOpenSweep, safeRunPath, updateSweepStatus } from '../runs/index.ts';
-import { planSweep, shardTrials } from './plan.ts';
+import { planSweep, selectTrials, shardTrials } from './plan.ts';
 import { runTrial, type RunOutcome, type RunSession, type TrialTask } from './run.ts';
 import { serveTrialsWithWorkers, type WorkerPool } from './workers.ts';
 
@@ -11,6 +11,8 @@ export interface SweepOptions extends RunSession {
   /** Worker processes for the other jobs (see startWorkerPool); none runs every trial here. */
   pool?: WorkerPool;
   shard?: { index: number; count: number };
+  /** --trial filters: run only the matching trials (into the same sweep folder). */
+  trials?: string[];
   failFast: boolean;
   /** Take over trials marked running on another host (their machines are known to be gone). */
   reclaimForeign: boolean;
@@ -20,14 +22,17 @@ export interface SweepOutcome {
   dir: string;
   outcomes: (RunOutcome & { trial: string })[];
   skipped: { trial: string; reason: string }[];
+  /** Trials of this process's share that never started (the sweep was interrupted or stopped). */
+  notStarted: string[];
 }
 
 export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<SweepOutcome> {
   const planned = planSweep(loaded);
   const name = loaded.spec.name;
   const nameDir = safeRunPath(opts.runsDir, name);
+  const selected = selectTrials(planned, opts.trials ?? []);
   const opened = createOrOpenSweep(nameDir, { name, spec_hash: loaded.hash, trials: planned });
-  const mine = opts.shard ? shardTrials(planned, opts.shard.index, opts.shard.count) : planned;
+  const mine = opts.shard ? shardTrials(selected, opts.shard.index, opts.shard.count) : selected;
   const swept = new Set(planned.flatMap((t) => Object.keys(t.overrides)));
   for (const key of Object.keys(loaded.overrides).filter((k) => swept.has(k))) {
     opts.terminal.line(`aelab: warning: --set ${key} has no effect: the sweep sets ${key} in every trial`);
@@ -35,13 +40,14 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   const done = opened.sweep.trials.filter((t) => t.status === 'completed').length;
   opts.terminal.line(
     `aelab: sweep ${name}/${opened.id}: ${planned.length} trials` +
+      (opts.trials?.length ? `, --trial selects ${selected.length}` : '') +
       (opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count} takes ${mine.length}` : '') +
       (opened.created ? '' : `, resuming (${done} already completed)`) +
       (opts.jobs > 1 ? `, ${opts.jobs} jobs` : '') +
       ` → ${opened.dir}`,
   );
 
-  const result: SweepOutcome = { dir: opened.dir, outcomes: [], skipped: [] };
+  const result: SweepOutcome = { dir: opened.dir, outcomes: [], skipped: [], notStarted: [] };
   const queue = [...mine];
   let stop = false;
   // Only this process claims trials; the claimed ones go to whichever job asks next.
@@ -80,5 +86,6 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   if (!opts.pool || opts.pool.size === 0) await runHere();
   else await Promise.all([serveTrialsWithWorkers(opts.pool, nextTask, record, opts.signal), runHere()]);
   updateSweepStatus(opened.dir);
+  result.notStarted = queue.map((t) => t.name);
   return result;
 }

@@ -2,7 +2,7 @@
 // The composer decides the order and where files go; every stage is imported through its index.
 import path from 'node:path';
 
-import { loadSpec, type LoadedSpec } from '../spec/index.ts';
+import { loadSpec, resolvedSpecYaml, RESOLVED_YAML, type LoadedSpec } from '../spec/index.ts';
 import { loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
 import { trainModel } from '../train/index.ts';
@@ -111,6 +111,8 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
   const logger = createFileLogger(path.join(dir, 'log.jsonl'), { run: `${spec.name}/${id}` });
   writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
   writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
+  // A spec file that reruns exactly this run (`aelab run RUN_DIR`).
+  writeFileAtomic(path.join(dir, RESOLVED_YAML), resolvedSpecYaml(loaded));
 
   const record = createRunRecord(dir, {
     id,

@@ -137,3 +137,68 @@ describe('aelab ls, --trial and runs/index.html', () => {
     expect(index).toMatch(/loop <span class="muted mono">kind=pca,latent=3,seed=2<\/span><\/td><td class="mono">sweep-0001<\/td>/);
   }, 120_000);
 });
+
+describe('run folders as inputs', () => {
+  it('show, validate and run take a run folder: overrides included, relative data paths resolved as they were', async () => {
+    const { writeIdx, patternImages } = await import('../data/fixtures.ts');
+    const home = tempDir();
+    const specDir = path.join(home, 'specs');
+    fs.mkdirSync(path.join(home, 'data'), { recursive: true });
+    fs.mkdirSync(specDir);
+    const labels = (n: number) => Uint8Array.from({ length: n }, (_, i) => [1, 5, 6][i % 3]!);
+    writeIdx(path.join(home, 'data', 'train-images'), [240, 28, 28], patternImages(240, 28, 28));
+    writeIdx(path.join(home, 'data', 'train-labels'), [240], labels(240));
+    writeIdx(path.join(home, 'data', 'test-images'), [60, 28, 28], patternImages(60, 28, 28).reverse());
+    writeIdx(path.join(home, 'data', 'test-labels'), [60], labels(60));
+    const spec = writeSpec(
+      specDir,
+      'own',
+      `data:\n  source: idx\n  train_images: ../data/train-images\n  train_labels: ../data/train-labels\n  test_images: ../data/test-images\n  test_labels: ../data/test-labels\n  validation: 40\nmodel:\n  kind: pca\n  latent: 2\noutputs:\n  reconstructions: 4\n  latent_points: 50\n  manifold_grid: 4\n  interpolations: 1\n  interpolation_steps: 4\n  samples: 4\n`,
+    );
+    const runs = path.join(home, 'runs');
+    const first = await runCli(['run', spec, '--runs-dir', runs, '--set', 'model.latent=3'], { cwd: specDir });
+    expect(first.code, first.stderr).toBe(0);
+    const runDir = path.join(runs, 'own', '0001');
+    // The spec as written, and the resolved spec that reruns it.
+    expect(fs.readFileSync(path.join(runDir, 'spec.yaml'), 'utf8')).toBe(fs.readFileSync(spec, 'utf8'));
+    const resolved = fs.readFileSync(path.join(runDir, 'resolved.yaml'), 'utf8');
+    expect(resolved).toContain('with model.latent=3');
+    expect(resolved).toContain(`train_images: ${path.join(home, 'data', 'train-images')}`);
+    expect(readJson(path.join(runDir, 'run.json')).overrides).toEqual({ 'model.latent': 3 });
+
+    // From another folder, by a relative path to the run folder.
+    const show = await runCli(['show', path.relative(home, runDir)], { cwd: home });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^model:\n {2}kind: pca\n {2}latent: 3$/m);
+    expect(show.stdout).toContain(`test_labels: ${path.join(home, 'data', 'test-labels')}`);
+    const validate = await runCli(['validate', runDir], { cwd: home });
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+    expect(validate.stdout).toContain('1 spec valid');
+    expect(validate.stdout).not.toContain('warning');
+
+    const again = await runCli(['run', runDir, '--runs-dir', runs], { cwd: home });
+    expect(again.code, again.stderr).toBe(0);
+    const rerun = path.join(runs, 'own', '0002');
+    expect(again.stdout.trim().split('\n').at(-1)).toBe(rerun);
+    // Same data, same model: the same numbers (the spec hash differs only because the data paths
+    // are now written absolute; a spec on the bundled MNIST keeps its hash, see the next test).
+    const strip = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.endsWith('_seconds') && k !== 'samples_per_second'));
+    expect(strip(readJson(path.join(rerun, 'metrics.json')))).toEqual(strip(readJson(path.join(runDir, 'metrics.json'))));
+
+    // A run folder from before resolved.yaml: the equivalent command instead.
+    fs.rmSync(path.join(runDir, 'resolved.yaml'));
+    const old = await runCli(['show', runDir], { cwd: home });
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain(`has no resolved.yaml (it was made by an older aelab); the same spec runs with: aelab run ${spec} --set 'model.latent=3'`);
+  }, 120_000);
+
+  it('a sweep trial folder reruns as a single run of that trial, with the same spec hash', async () => {
+    const trial = path.join(sweepDir, 'kind=pca,latent=2,seed=1');
+    const r = await runCli(['run', trial, '--runs-dir', runsDir], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rerun = r.stdout.trim().split('\n').at(-1)!;
+    expect(rerun).toBe(path.join(runsDir, 'loop', '0001'));
+    expect(readJson(path.join(rerun, 'run.json')).spec_hash).toBe(readJson(path.join(trial, 'run.json')).spec_hash);
+    expect(readJson(path.join(rerun, 'metrics.json')).test_mse).toBe(readJson(path.join(trial, 'metrics.json')).test_mse);
+  }, 60_000);
+});

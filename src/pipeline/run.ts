@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadSpec, resolvedSpecYaml, RESOLVED_YAML, type LoadedSpec } from '../spec/index.ts';
 import { loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
-import { trainModel } from '../train/index.ts';
+import { convergenceWarning, trainModel } from '../train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
@@ -257,6 +257,12 @@ async function executeRun(ctx: RunContext): Promise<void> {
         `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}`,
     );
 
+    const convergence = training ? convergenceWarning(training.history, training.stopped_early) : null;
+    if (convergence) {
+      session.terminal.line(`aelab: ${label} ${convergence.message}`);
+      logger.warn({ event: 'convergence', fall: convergence.fall, epochs: convergence.epochs }, convergence.message);
+    }
+
     throwIfAborted(session.signal);
     record.update({ stage: 'render' });
     const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
@@ -269,13 +275,20 @@ async function executeRun(ctx: RunContext): Promise<void> {
       specYaml: ctx.specText,
       resolved: spec,
       pictures: files.filter((f) => f.name.endsWith('.png')).map((f) => f.name),
-      notes: pictureNotes(pictures),
+      notes: withConvergenceNote(pictureNotes(pictures), convergence?.message),
     });
     writeFileAtomic(path.join(dir, 'report.html'), html);
     record.update({ stage: 'done' });
   } finally {
     model.dispose();
   }
+}
+
+/** The loss chart's caption carries the "may not have converged" warning, where the curve shows it. */
+function withConvergenceNote(notes: Record<string, string>, message: string | undefined): Record<string, string> {
+  if (!message) return notes;
+  const warning = `Warning: this run ${message}.`;
+  return { ...notes, 'loss.png': notes['loss.png'] ? `${warning} ${notes['loss.png']}` : warning };
 }
 
 // One dataset per process and data spec: sweeps over model keys reuse the loaded images.

@@ -202,3 +202,21 @@ describe('run folders as inputs', () => {
     expect(readJson(path.join(rerun, 'metrics.json')).test_mse).toBe(readJson(path.join(trial, 'metrics.json')).test_mse);
   }, 60_000);
 });
+
+describe('cues', () => {
+  it('a run whose validation loss still fell says "may not have converged" in the terminal and the report', async () => {
+    const home = tempDir();
+    const spec = writeSpec(home, 'short', tinyDeepSpec.replace('epochs: 2', 'epochs: 3'));
+    const r = await runCli(['run', spec, '--runs-dir', path.join(home, 'runs')], { cwd: home });
+    expect(r.code, r.stderr).toBe(0);
+    const history = fs.readFileSync(path.join(home, 'runs', 'short', '0001', 'history.csv'), 'utf8').trim().split('\n');
+    const header = history[0]!.split(',');
+    const val = history.slice(1).map((l) => Number(l.split(',')[header.indexOf('val_loss')]));
+    const fall = (val[0]! - val[2]!) / val[0]!;
+    // Three epochs of a tiny model on 300 images: the loss is still falling fast.
+    expect(fall).toBeGreaterThan(0.01);
+    expect(r.stderr).toContain(`aelab: short/0001 may not have converged: the validation loss still fell ${(fall * 100).toFixed(1)} % over the last 2 epochs`);
+    const report = fs.readFileSync(path.join(home, 'runs', 'short', '0001', 'report.html'), 'utf8');
+    expect(report).toContain('Warning: this run may not have converged');
+  }, 60_000);
+});

@@ -219,4 +219,21 @@ describe('cues', () => {
     const report = fs.readFileSync(path.join(home, 'runs', 'short', '0001', 'report.html'), 'utf8');
     expect(report).toContain('Warning: this run may not have converged');
   }, 60_000);
+
+  it("an interrupted sweep's summary counts the trials that never started", async () => {
+    const home = tempDir();
+    const spec = writeSpec(home, 'stop', `${tinyDeepSpec.replace('epochs: 2', 'epochs: 500').replace('limit: 300', 'limit: 2000')}\nsweep:\n  grid:\n    seed: [1, 2, 3]\n`);
+    let sent = false;
+    const r = await runCli(['run', spec, '--runs-dir', path.join(home, 'runs')], {
+      onStderr: (chunk, child) => {
+        if (!sent && /epoch 1\//.test(chunk)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(sent, r.stderr).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/sweep \S+stop\/sweep-0001: 0 completed, 0 failed, 1 interrupted \(rerun to resume\), 0 skipped, 2 not started \(rerun to run them\)/);
+  }, 120_000);
 });

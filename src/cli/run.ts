@@ -100,7 +100,9 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
           const completed = sweep.outcomes.filter((o) => o.status === 'completed').length;
           const interrupted = sweep.outcomes.filter((o) => o.status === 'interrupted').length;
           terminal.line(
-            `aelab: sweep ${sweep.dir}: ${completed} completed, ${failed.length} failed, ` +
+            `aelab: sweep ${sweep.dir}: ${completed} completed` +
+              (sweep.reused.length > 0 ? ` (${sweep.reused.length} reused from earlier sweeps, not retrained)` : '') +
+              `, ${failed.length} failed, ` +
               (interrupted > 0 ? `${interrupted} interrupted (rerun to resume), ` : '') +
               `${sweep.skipped.length} skipped` +
               (sweep.notStarted.length > 0 ? `, ${sweep.notStarted.length} not started (rerun to run them)` : '') +

@@ -1,7 +1,7 @@
 // Sweeps: plan → validate every trial → open (or resume) the sweep folder → run my shard's trials,
 // in this process (--jobs 1) or also in worker processes, each trial claimed exclusively.
 import type { LoadedSpec } from '../spec/index.ts';
-import { claimTrial, createOrOpenSweep, safeRunPath, updateSweepStatus } from '../runs/index.ts';
+import { claimTrial, completedTrialsByHash, createOrOpenSweep, describePlanChange, reuseTrial, safeRunPath, updateSweepStatus } from '../runs/index.ts';
 import { planSweep, selectTrials, shardTrials } from './plan.ts';
 import { runTrial, type RunOutcome, type RunSession, type TrialTask } from './run.ts';
 import { serveTrialsWithWorkers, type WorkerPool } from './workers.ts';
@@ -24,6 +24,8 @@ export interface SweepOutcome {
   skipped: { trial: string; reason: string }[];
   /** Trials of this process's share that never started (the sweep was interrupted or stopped). */
   notStarted: string[];
+  /** Trials not trained again: the same configuration completed in an earlier sweep. */
+  reused: { trial: string; from: string }[];
 }
 
 export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<SweepOutcome> {
@@ -47,7 +49,12 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
       ` → ${opened.dir}`,
   );
 
-  const result: SweepOutcome = { dir: opened.dir, outcomes: [], skipped: [], notStarted: [] };
+  // A changed sweep opens a new folder; say why, and take over the trials that already ran.
+  const change = opened.created ? describePlanChange(nameDir, opened.dir, planned) : null;
+  if (change) opts.terminal.line(`aelab: new sweep folder ${opened.id}: ${change}`);
+  const reusable = completedTrialsByHash(nameDir, opened.dir);
+
+  const result: SweepOutcome = { dir: opened.dir, outcomes: [], skipped: [], notStarted: [], reused: [] };
   const queue = [...mine];
   let stop = false;
   // Only this process claims trials; the claimed ones go to whichever job asks next.
@@ -55,6 +62,15 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
     while (!stop && !opts.signal.aborted && queue.length > 0) {
       const trial = queue.shift()!;
       const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign });
+      const source = reusable.get(trial.hash);
+      if (claim.claimed && source) {
+        const how = reuseTrial(source, claim.dir, { id: trial.name, sweep: { dir: opened.dir, trial: trial.name } });
+        opts.terminal.line(`aelab: [${trial.name}] same configuration (spec hash) completed in ${source}: reused, files ${how}`);
+        result.reused.push({ trial: trial.name, from: source });
+        result.outcomes.push({ dir: claim.dir, status: 'completed', trial: trial.name });
+        updateSweepStatus(opened.dir);
+        continue;
+      }
       if (claim.claimed) {
         if (claim.previous) opts.terminal.line(`aelab: [${trial.name}] rerunning (earlier attempt ${claim.previous.status}, kept in ${claim.previous.movedTo})`);
         return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir };

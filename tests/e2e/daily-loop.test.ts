@@ -236,4 +236,27 @@ describe('cues', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/sweep \S+stop\/sweep-0001: 0 completed, 0 failed, 1 interrupted \(rerun to resume\), 0 skipped, 2 not started \(rerun to run them\)/);
   }, 120_000);
+
+  it('a changed sweep opens a new folder, says why, and reuses the trials whose configuration already completed', async () => {
+    const spec = path.join(dir, 'loop.yaml');
+    const r = await runCli(['run', spec, '--runs-dir', runsDir, '--set', 'train.epochs=2', '--set', 'sweep.grid.seed=[1]'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const second = path.join(runsDir, 'loop', 'sweep-0002');
+    expect(r.stderr).toContain('aelab: new sweep folder sweep-0002: the plan differs from sweep-0001: 4 removed (kind=pca,latent=2,seed=2; kind=pca,latent=3,seed=2; kind=deep,latent=2,seed=2; … 4 in all), 2 with changed settings (kind=deep,latent=2,seed=1; kind=deep,latent=3,seed=1)');
+    // pca ignores train.epochs, so its trials have the same spec hash and are not computed again.
+    for (const latent of [2, 3]) {
+      const trial = `kind=pca,latent=${latent},seed=1`;
+      const from = path.join(sweepDir, trial);
+      expect(r.stderr).toContain(`aelab: [${trial}] same configuration (spec hash) completed in ${from}: reused, files linked`);
+      const run = readJson(path.join(second, trial, 'run.json'));
+      expect(run).toMatchObject({ status: 'completed', reused_from: from, id: trial, sweep: { dir: second, trial } });
+      expect(fs.statSync(path.join(second, trial, 'metrics.json')).ino).toBe(fs.statSync(path.join(from, 'metrics.json')).ino);
+    }
+    // The deep trials train with 2 epochs now.
+    expect(readJson(path.join(second, 'kind=deep,latent=2,seed=1', 'run.json')).reused_from).toBeUndefined();
+    expect(readJson(path.join(second, 'kind=deep,latent=2,seed=1', 'metrics.json')).epochs).toBe(2);
+    expect(r.stderr).toContain(`sweep ${second}: 4 completed (2 reused from earlier sweeps, not retrained), 0 failed, 0 skipped`);
+    const cmp = await runCli(['compare', second, '--format', 'json'], { cwd: dir });
+    expect((JSON.parse(cmp.stdout) as unknown[]).length).toBe(4);
+  }, 120_000);
 });

@@ -17,6 +17,7 @@
 //   e2e       `aelab run` vs bench/bare-tfjs.ts, same settings           child processes, alternating
 //   sweep     4-trial sweep with --jobs 2 vs --jobs 1                    child processes, alternating
 //   start     `npm start` (PCA + deep lecture runs): wall time, peak RSS child process
+//   explorer  report.html's latent explorer in Chromium: decodes/s, hover updates/s    headless Chromium
 //
 // --only runs a subset and writes bench/out/results.json instead, so the committed
 // bench/results.json always holds a complete run.
@@ -32,6 +33,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../src/shared/fs.ts';
 import type { BackendInfo } from '../src/shared/types.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
+import { benchExplorer } from './explorer.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +43,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start'] as const;
+const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start', 'explorer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -59,6 +61,7 @@ interface Plan {
   sweepTrials: number;
   sweepEpochs: number;
   startRepeats: number;
+  explorerRepeats: number;
 }
 
 const FULL: Plan = {
@@ -73,6 +76,7 @@ const FULL: Plan = {
   sweepTrials: 4,
   sweepEpochs: 8,
   startRepeats: 1,
+  explorerRepeats: 5,
 };
 const QUICK: Plan = { ...FULL, quick: true, dataRepeats: 3, pcaRepeats: 3, trainingRepeats: 3, trainingBatches: 12, e2ePairs: 1, sweepPairs: 1 };
 
@@ -436,6 +440,7 @@ interface Results {
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
+  explorer?: Awaited<ReturnType<typeof benchExplorer>>;
   bench_seconds?: number;
   table?: Row[];
 }
@@ -503,6 +508,22 @@ function buildRows(r: Results): Row[] {
     const s = r.start;
     rows.push({ measurement: 'Peak RSS, `npm start` (PCA + deep lecture runs)', result: `${fmt(s.max_rss_mb.median)} MB`, target: '', ok: null });
     rows.push({ measurement: '`npm start` wall time (PCA + 20-epoch deep run)', result: `${s.wall_seconds.median.toFixed(1)} s`, target: '≤ 180 s', ok: s.wall_seconds.median <= 180 });
+  }
+  if (r.explorer) {
+    const x = r.explorer;
+    rows.push({
+      measurement: `Explorer decodes in Chromium (${x.architecture})`,
+      result: `${fmt(x.decodes_per_second.median)} decodes/s`,
+      target: '≥ 60 /s',
+      ok: x.decodes_per_second.median >= 60,
+    });
+    rows.push({
+      measurement: 'Explorer hover updates (decode + nearest image + scatter redraw)',
+      result: `${fmt(x.hover_updates_per_second.median)} /s`,
+      target: '≥ 60 /s',
+      ok: x.hover_updates_per_second.median >= 60,
+    });
+    rows.push({ measurement: `Explorer in report.html (${fmt(x.test_codes)} codes, ${x.embedded_images} images)`, result: `${(x.explorer_bytes / 1e6).toFixed(2)} MB`, target: '', ok: null });
   }
   return rows;
 }
@@ -596,6 +617,7 @@ async function main(): Promise<void> {
       e2e: `${plan.e2ePairs} alternating pairs of child processes`,
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
       start: plan.startRepeats,
+      explorer: `${plan.explorerRepeats} (1 s each)`,
     },
   };
   log(`bench (${results.mode}): ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, tfjs ${machine.tfjs} ${machine.backend}`);
@@ -618,6 +640,7 @@ async function main(): Promise<void> {
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
+  await section('explorer', `latent explorer in Chromium, ${plan.explorerRepeats} repeats`, () => benchExplorer(plan.explorerRepeats, ROOT), (v) => (results.explorer = v));
 
   results.bench_seconds = round((Date.now() - started.getTime()) / 1000, 1);
   const rows = buildRows(results);
@@ -640,7 +663,7 @@ async function main(): Promise<void> {
   for (const f of footnotes) console.log(f);
   console.log('');
   console.log(`Machine: ${machineLine}`);
-  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}. Bench took ${results.bench_seconds} s.`);
+  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}. Bench took ${results.bench_seconds} s.`);
   console.log(`Results: ${path.relative(ROOT, outFile)}`);
   console.log('');
   console.log(markdownTable(rows));

@@ -6,6 +6,7 @@ import { buildComparison, changeHeader, displayTable, formatComparison, loadComp
 import { renderComparison, type ComparisonPoint } from '../render/index.ts';
 import { allocateNumberedDir } from '../runs/index.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
+import { compareExplorer } from './explorer.ts';
 
 /** The deepest folder containing all of `dirs`. */
 function commonAncestor(dirs: string[]): string {
@@ -84,6 +85,7 @@ export async function compareRuns(
       samplesPath: picture(row.dir, 'samples.png'),
       latentPath: picture(row.dir, 'latent.png'),
     })),
+    explorer: await compareExplorer(comparison.rows.map((row) => ({ dir: row.dir, label: row.label, status: row.status, spec: row.run.spec }))),
   });
   for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
   const htmlPath = path.join(outDir, 'compare.html');

@@ -1,5 +1,5 @@
 // Plain-JS stand-ins for the model and data stages, so evaluate's tests need no tfjs.
-import type { Autoencoder, Dataset, Split } from '../../src/shared/types.ts';
+import type { Autoencoder, Dataset, DecoderExport, Split } from '../../src/shared/types.ts';
 import { createRng } from '../../src/shared/random.ts';
 
 /**
@@ -49,6 +49,11 @@ export class LinearFake implements Autoencoder {
   async save(): Promise<void> {}
   summary(): Record<string, unknown> {
     return {};
+  }
+  /** x̂ = z·W: one bias-free linear layer with W's rows as the kernel. */
+  exportDecoder(): DecoderExport {
+    const weights = Float32Array.from(this.w.flat());
+    return { layers: [{ in: this.latent, out: this.inputDim, weights, bias: new Float32Array(this.inputDim), activation: 'linear' }] };
   }
   dispose(): void {}
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { listRuns, type RunListing } from '../runs/index.ts';
+import { listRuns, type RunListing } from '../pipeline/list.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from './exit.ts';

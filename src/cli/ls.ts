@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { listRuns, type RunListing } from '../pipeline/list.ts';
+import { isSamePath } from '../shared/fs.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from './exit.ts';
@@ -50,7 +51,7 @@ options:
     const runs = listRuns(runsDir)
       .filter((r) => statuses === undefined || statuses.includes(r.stale ? 'stale' : r.status) || (r.stale && statuses.includes('running')))
       .filter((r) => nameGlob === undefined || nameGlob.test(r.name))
-      .filter((r) => sweepDir === undefined || (r.sweep !== null && sameDir(path.resolve(runsDir, r.sweep.dir), sweepDir)))
+      .filter((r) => sweepDir === undefined || (r.sweep !== null && isSamePath(path.resolve(runsDir, r.sweep.dir), sweepDir)))
       .sort(byStart);
     if (format === 'json') {
       ctx.stdout.write(JSON.stringify(runs.map((r) => ({ ...r, dir: path.join(runsDir, r.path) })), null, 2) + '\n');
@@ -111,15 +112,4 @@ function resolveSweep(arg: string, cwd: string, runsDir: string): string {
     if (fs.existsSync(path.join(candidate, 'sweep.json'))) return candidate;
   }
   throw new UsageError(`--sweep ${arg}: not a sweep folder (no sweep.json there or under ${runsDir})`);
-}
-
-function sameDir(a: string, b: string): boolean {
-  const real = (p: string) => {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  return real(a) === real(b);
 }

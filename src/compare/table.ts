@@ -1,9 +1,9 @@
 // The comparison table: the spec parameters that differ between runs, then the headline metrics;
 // sorted, with the best run (lowest test MSE) marked, and printed as text, Markdown, CSV or JSON.
-import fs from 'node:fs';
 import path from 'node:path';
 import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import { UserError } from '../shared/errors.ts';
+import { isSamePath } from '../shared/fs.ts';
 import type { ComparedRun } from './inputs.ts';
 import { formatPercent, metricKeys, metricValue, relativeChange, resolveSettingKey, summarize, type Summary } from './stats.ts';
 
@@ -261,15 +261,7 @@ function applyBaseline(
 }
 
 function samePath(dir: string, arg: string): boolean {
-  if (!path.isAbsolute(arg)) return false;
-  const real = (p: string) => {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return path.resolve(p);
-    }
-  };
-  return real(dir) === real(arg);
+  return path.isAbsolute(arg) && isSamePath(dir, arg);
 }
 
 function groupRows(rows: ComparisonRow[], groupBy: string[], metrics: string[], withBaseline: boolean): ComparisonGroup[] {

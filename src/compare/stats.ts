@@ -59,6 +59,8 @@ export function summarize(values: (number | null)[]): Summary {
   if (xs.length === 0) return { mean: null, std: null, n: 0 };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   if (xs.length < 2) return { mean, std: null, n: xs.length };
+  // Equal values (PCA's seeds) have no spread; summing rounding errors would print 8e-18.
+  if (xs.every((x) => x === xs[0])) return { mean: xs[0]!, std: 0, n: xs.length };
   const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
   return { mean, std: Math.sqrt(variance), n: xs.length };
 }

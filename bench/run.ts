@@ -3,9 +3,9 @@
 // other work on a shared machine hits both sides alike). Writes bench/results.json (atomically)
 // and prints a table with the targets.
 //
-//   npm run bench [-- --quick] [-- --only data,pca,training,e2e,sweep,start] [-- --keep]
+//   npm run bench [-- --quick] [-- --only data,pca,density,training,e2e,sweep,start,explorer] [-- --keep]
 //
-// Full: medians of 5 (data, PCA, training), 5 pairs (e2e), 3 pairs (sweep), 1 `npm start`; ~16
+// Full: medians of 5 (data, PCA, gmm, training), 5 pairs (e2e), 3 pairs (sweep), 1 `npm start`; ~16
 // minutes on 2 cores. --quick: 3, 3, 3, 1 pair, 1 pair, 1; ~6 minutes. Sweep trials train 8 epochs
 // (a real sweep's are 20): much shorter ones mostly time process start-up and evaluation, which
 // the two jobs pay side by side, and measure ~1.7-1.8x instead. The child runs go to bench/out/bench-run/,
@@ -13,10 +13,12 @@
 //
 //   data      load all of MNIST (70,000 images)                        in this process
 //   pca       fit PCA on digits 1, 5, 6 (16,583×784), k = 2 and 32      in this process
+//   density   fit gmm, K = 10, on 16,000 two-dimensional codes             in this process
 //   training  lecture model samples/s, fast matmul on vs off            in this process
 //   e2e       `aelab run` vs bench/bare-tfjs.ts, same settings           child processes, alternating
 //   sweep     4-trial sweep with --jobs 2 vs --jobs 1                    child processes, alternating
 //   start     `npm start` (PCA + deep lecture runs): wall time, peak RSS child process
+//   conv      conv autoencoder (conv-156) samples/s, wasm vs cpu backend  in this process
 //   explorer  report.html's latent explorer in Chromium: decodes/s, hover updates/s    headless Chromium
 //
 // --only runs a subset and writes bench/out/results.json instead, so the committed
@@ -33,8 +35,10 @@ import { writeFileAtomic, writeJsonAtomic } from '../src/shared/fs.ts';
 import type { BackendInfo } from '../src/shared/types.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
+import { benchGmmFit, GMM_BENCH } from './density.ts';
 import { benchExplorer } from './explorer.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
+import { benchConvTraining, convArchitectureLabel, type ConvBenchResult } from './conv.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK_DIR = path.join(ROOT, 'bench', 'out', 'bench-run');
@@ -43,7 +47,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start', 'explorer'] as const;
+const SECTIONS = ['data', 'pca', 'density', 'training', 'e2e', 'sweep', 'start', 'explorer', 'conv'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -61,6 +65,10 @@ interface Plan {
   sweepTrials: number;
   sweepEpochs: number;
   startRepeats: number;
+  /** Alternating (wasm, cpu) pairs; the cpu backend takes seconds per step, hence small batches. */
+  convPairs: number;
+  convBatchSize: number;
+  convBatches: number;
   explorerRepeats: number;
 }
 
@@ -76,9 +84,12 @@ const FULL: Plan = {
   sweepTrials: 4,
   sweepEpochs: 8,
   startRepeats: 1,
+  convPairs: 3,
+  convBatchSize: 64,
+  convBatches: 2,
   explorerRepeats: 5,
 };
-const QUICK: Plan = { ...FULL, quick: true, dataRepeats: 3, pcaRepeats: 3, trainingRepeats: 3, trainingBatches: 12, e2ePairs: 1, sweepPairs: 1 };
+const QUICK: Plan = { ...FULL, quick: true, dataRepeats: 3, pcaRepeats: 3, trainingRepeats: 3, trainingBatches: 12, e2ePairs: 1, sweepPairs: 1, convPairs: 1 };
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: wall time from spawn to exit; peak RSS and CPU time reported by each process
@@ -91,6 +102,7 @@ const USAGE_PRELOAD =
     "import fs from 'node:fs';" +
       'const prefix = process.env.AELAB_BENCH_USAGE_PREFIX;' +
       "if (prefix) process.on('exit', () => { const u = process.resourceUsage();" +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this string is code for the child process, where the template is evaluated
       ' fs.writeFileSync(`${prefix}-${process.pid}.json`, JSON.stringify({ max_rss_kb: u.maxRSS, cpu_seconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })); });',
   );
 
@@ -198,7 +210,7 @@ async function benchPca(repeats: number) {
   const data = loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT });
   const result: Record<string, { n: number; d: number; seconds: ReturnType<typeof stats>; covariance_seconds: number; eigen_seconds: number; covariance_method: string }> = {};
   for (const k of [2, 32]) {
-    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' };
+    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false };
     const seconds: number[] = [];
     const cov: number[] = [];
     const eig: number[] = [];
@@ -252,6 +264,29 @@ async function benchTraining(plan: Plan, log: (s: string) => void) {
     ratio: f.samples_per_second.median / s.samples_per_second.median,
     ratio_cpu: f.samples_per_cpu_second.median / s.samples_per_cpu_second.median,
     max_final_loss_difference: Math.max(...stock.map((x, i) => Math.abs(x.final_loss - fast[i]!.final_loss))),
+  };
+}
+
+async function benchConv(plan: Plan, log: (s: string) => void) {
+  const runs: Record<'wasm' | 'cpu', ConvBenchResult[]> = { wasm: [], cpu: [] };
+  for (let r = 0; r < plan.convPairs; r++) {
+    const order = r % 2 === 0 ? (['wasm', 'cpu'] as const) : (['cpu', 'wasm'] as const);
+    for (const backend of order) runs[backend].push(await benchConvTraining({ backend, batchSize: plan.convBatchSize, batches: plan.convBatches }));
+    log(`  conv pair ${r + 1}/${plan.convPairs}: wasm ${runs.wasm[r]!.samples_per_second.toFixed(0)}, cpu ${runs.cpu[r]!.samples_per_second.toFixed(1)} samples/s`);
+  }
+  // The bench's other sections expect the wasm backend, as selected at the start.
+  await selectBackend('wasm');
+  const summary = (xs: ConvBenchResult[]) => ({ samples_per_second: stats(xs.map((x) => x.samples_per_second)), samples_per_cpu_second: stats(xs.map((x) => x.samples_per_cpu_second)) });
+  const wasm = summary(runs.wasm);
+  const cpu = summary(runs.cpu);
+  return {
+    architecture: convArchitectureLabel(),
+    batch_size: plan.convBatchSize,
+    timed_batches: plan.convBatches,
+    wasm,
+    cpu,
+    ratio: wasm.samples_per_second.median / cpu.samples_per_second.median,
+    ratio_cpu: wasm.samples_per_cpu_second.median / cpu.samples_per_cpu_second.median,
   };
 }
 
@@ -436,10 +471,12 @@ interface Results {
   repeats: Record<string, string | number>;
   data?: Awaited<ReturnType<typeof benchDataLoad>>;
   pca?: Awaited<ReturnType<typeof benchPca>>;
+  density?: Awaited<ReturnType<typeof benchGmmFit>>;
   training?: Awaited<ReturnType<typeof benchTraining>>;
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
+  conv?: Awaited<ReturnType<typeof benchConv>>;
   explorer?: Awaited<ReturnType<typeof benchExplorer>>;
   bench_seconds?: number;
   table?: Row[];
@@ -461,6 +498,15 @@ function buildRows(r: Results): Row[] {
         ok: p.seconds.median < 1,
       });
     }
+  }
+  if (r.density) {
+    const g = r.density;
+    rows.push({
+      measurement: `gmm fit, ${fmt(GMM_BENCH.codes)} codes, d = ${GMM_BENCH.dim}, K = ${GMM_BENCH.components}`,
+      result: `${g.median_s.toFixed(2)} s`,
+      target: '< 5 s',
+      ok: g.median_s < 5,
+    });
   }
   if (r.training) {
     const t = r.training;
@@ -508,6 +554,12 @@ function buildRows(r: Results): Row[] {
     const s = r.start;
     rows.push({ measurement: 'Peak RSS, `npm start` (PCA + deep lecture runs)', result: `${fmt(s.max_rss_mb.median)} MB`, target: '', ok: null });
     rows.push({ measurement: '`npm start` wall time (PCA + 20-epoch deep run)', result: `${s.wall_seconds.median.toFixed(1)} s`, target: '≤ 180 s', ok: s.wall_seconds.median <= 180 });
+  }
+  if (r.conv) {
+    const c = r.conv;
+    rows.push({ measurement: 'Conv autoencoder training (conv-156), wasm³', result: `${fmt(c.wasm.samples_per_second.median)} samples/s`, target: '', ok: null });
+    rows.push({ measurement: 'Conv autoencoder training, cpu backend', result: `${fmt(c.cpu.samples_per_second.median, 1)} samples/s`, target: '', ok: null });
+    rows.push({ measurement: 'Conv training, wasm / cpu', result: `${fmt(c.ratio)}× (per CPU-second ${fmt(c.ratio_cpu)}×)`, target: '', ok: null });
   }
   if (r.explorer) {
     const x = r.explorer;
@@ -613,10 +665,12 @@ async function main(): Promise<void> {
     repeats: {
       data: plan.dataRepeats,
       pca: plan.pcaRepeats,
+      density: plan.pcaRepeats,
       training: `${plan.trainingRepeats} (each ${plan.trainingBatches} timed batches after 1 warm-up batch)`,
       e2e: `${plan.e2ePairs} alternating pairs of child processes`,
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
       start: plan.startRepeats,
+      conv: `${plan.convPairs} alternating (wasm, cpu) pairs of ${plan.convBatches} timed batches of ${plan.convBatchSize}`,
       explorer: `${plan.explorerRepeats} (1 s each)`,
     },
   };
@@ -636,10 +690,12 @@ async function main(): Promise<void> {
 
   await section('data', `data load, ${plan.dataRepeats} repeats`, () => benchDataLoad(plan.dataRepeats), (v) => (results.data = v));
   await section('pca', `PCA fit, ${plan.pcaRepeats} repeats per k`, () => benchPca(plan.pcaRepeats), (v) => (results.pca = v));
+  await section('density', `gmm fit, ${plan.pcaRepeats} repeats`, () => benchGmmFit(plan.pcaRepeats), (v) => (results.density = v));
   await section('training', `training speed, fast matmul on/off, ${plan.trainingRepeats} repeats`, () => benchTraining(plan, log), (v) => (results.training = v));
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
+  await section('conv', `conv autoencoder training, wasm vs cpu, ${plan.convPairs} pairs`, () => benchConv(plan, log), (v) => (results.conv = v));
   await section('explorer', `latent explorer in Chromium, ${plan.explorerRepeats} repeats`, () => benchExplorer(plan.explorerRepeats, ROOT), (v) => (results.explorer = v));
 
   results.bench_seconds = round((Date.now() - started.getTime()) / 1000, 1);
@@ -656,6 +712,9 @@ async function main(): Promise<void> {
     results.training
       ? '² In-process micro-benchmark: pre-built batches, loss read once at the end. The e2e rows train on the real images with a loss read per batch, in a fresh process per run.'
       : null,
+    results.conv
+      ? `³ ${results.conv.architecture}, batch ${results.conv.batch_size}, random pixels. Stock tfjs-backend-wasm cannot train it (no Conv2DBackpropFilter); aelab adds that kernel and a faster Conv2DBackpropInput.`
+      : null,
   ].filter(Boolean);
   const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB; node ${machine.node}; tfjs ${machine.tfjs} on ${backend.name}${backend.fast_matmul ? ' (fast matmul)' : ''}; load average ${results.load_average.start.join(' ')} at start`;
   console.log('');
@@ -663,7 +722,7 @@ async function main(): Promise<void> {
   for (const f of footnotes) console.log(f);
   console.log('');
   console.log(`Machine: ${machineLine}`);
-  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}. Bench took ${results.bench_seconds} s.`);
+  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}, conv ${plan.convPairs} pairs. Bench took ${results.bench_seconds} s.`);
   console.log(`Results: ${path.relative(ROOT, outFile)}`);
   console.log('');
   console.log(markdownTable(rows));

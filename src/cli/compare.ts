@@ -5,8 +5,9 @@ import { compareRuns, type CompareFormat } from '../pipeline/compare.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from './exit.ts';
+import { readStaleAfter } from './run.ts';
 
-const usage = 'aelab compare <run folders|sweep folder|globs…> [--baseline RUN|KEY=VALUE] [--group-by KEYS] [--metrics A,B,…] [--format table|md|csv|json] [--sort COLUMN] [--out DIR]';
+const usage = 'aelab compare <run folders|sweep folder|globs…> [--baseline RUN|KEY=VALUE] [--group-by KEYS] [--metrics A,B,…] [--format table|md|csv|json] [--sort COLUMN] [--out DIR] [--stale-after DURATION]';
 const FORMATS: CompareFormat[] = ['table', 'md', 'csv', 'json'];
 
 export const compareCommand: Command = {
@@ -35,6 +36,7 @@ options:
   --out DIR        where compare.html goes (default: the sweep folder when comparing one sweep,
                    otherwise a new .compare/NNNN/ in the runs' nearest common folder)
   --runs-dir DIR put the default .compare/NNNN/ in DIR instead
+  --stale-after D  a running run whose heartbeat is older than D shows as lost (default 10m)
   -h, --help     show this help`,
 
   async run(args, ctx) {
@@ -48,6 +50,7 @@ options:
         baseline: { type: 'string' },
         'group-by': { type: 'string' },
         metrics: { type: 'string' },
+        'stale-after': { type: 'string' },
       },
       { min: 1, name: 'run folder' },
     );
@@ -62,6 +65,7 @@ options:
       outDir: values.out,
       runsDir: values['runs-dir'] === undefined ? undefined : path.resolve(ctx.cwd, values['runs-dir']),
       cwd: ctx.cwd,
+      staleAfterMs: readStaleAfter(values['stale-after']),
     });
     for (const s of result.skipped) ctx.err(`aelab: skipped ${s.path}: ${s.reason}`);
     ctx.stdout.write(result.text.endsWith('\n') ? result.text : result.text + '\n');

@@ -10,7 +10,7 @@ import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from './exit.ts';
 
 const usage = 'aelab ls [--runs-dir DIR] [--status S] [--name GLOB] [--sweep DIR] [--format table|json]';
-const STATUSES = ['running', 'completed', 'failed', 'interrupted', 'stale'];
+const STATUSES = ['running', 'completed', 'failed', 'interrupted', 'lost'];
 
 export const lsCommand: Command = {
   usage,
@@ -25,7 +25,7 @@ Lists the runs below the runs folder, one line each, oldest first:
 options:
   --runs-dir DIR  the runs folder (default: ./runs)
   --status S      only runs with this status (comma-separated: running, completed, failed,
-                  interrupted, stale = marked running but its process is gone)
+                  interrupted, lost = marked running but its owner stopped beating)
   --name GLOB     only experiments whose name matches (* and ? wildcards), e.g. 'lecture*'
   --sweep DIR     only the trials of this sweep folder
   --format F      table (default) or json (every field, one object per run)
@@ -49,7 +49,7 @@ options:
     const sweepDir = values.sweep === undefined ? undefined : resolveSweep(values.sweep, ctx.cwd, runsDir);
 
     const runs = listRuns(runsDir)
-      .filter((r) => statuses === undefined || statuses.includes(r.stale ? 'stale' : r.status) || (r.stale && statuses.includes('running')))
+      .filter((r) => statuses === undefined || statuses.includes(r.status))
       .filter((r) => nameGlob === undefined || nameGlob.test(r.name))
       .filter((r) => sweepDir === undefined || (r.sweep !== null && isSamePath(path.resolve(runsDir, r.sweep.dir), sweepDir)))
       .sort(byStart);
@@ -62,7 +62,7 @@ options:
     const lines = runs.map((r) => [
       runId(r),
       r.sweep?.trial ?? '-',
-      r.stale ? 'stale' : r.status,
+      r.status,
       r.kind ?? '-',
       r.latent === null ? '-' : String(r.latent),
       r.test_mse === null ? '-' : String(Number(r.test_mse.toPrecision(4))),

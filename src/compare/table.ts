@@ -424,12 +424,12 @@ function legend(c: Comparison): string[] {
 
 function formatMarkdown(c: Comparison): string {
   const columns = displayColumns(c);
-  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\*/g, '\\*').replace(/\n/g, ' ');
+  const escapeCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\*/g, '\\*').replace(/\n/g, ' ');
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const lines = [
-    line(['best', ...columns.map((col) => escape(col.header))]),
+    line(['best', ...columns.map((col) => escapeCell(col.header))]),
     line([':---:', ...columns.map((col) => (col.numeric ? '---:' : ':---'))]),
-    ...tableLines(c).map((row) => line([row.best ? '\\*' : '', ...columns.map((col) => escape(col.cell(row)))])),
+    ...tableLines(c).map((row) => line([row.best ? '\\*' : '', ...columns.map((col) => escapeCell(col.cell(row)))])),
   ];
   const notes = legend(c);
   if (notes.length > 0) lines.push('', ...notes.map(escape));

@@ -6,6 +6,7 @@ import { buildComparison, changeHeader, displayTable, formatComparison, loadComp
 import { renderComparison, type ComparisonPoint } from '../render/index.ts';
 import { allocateNumberedDir } from '../runs/index.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
+import { systemProbe } from '../shared/liveness.ts';
 import { compareExplorer } from './explorer.ts';
 
 /** The deepest folder containing all of `dirs`. */
@@ -36,14 +37,18 @@ export interface CompareResult {
  */
 export async function compareRuns(
   args: string[],
-  opts: { format: CompareFormat; outDir?: string; runsDir?: string; cwd: string } & CompareOptions,
+  opts: { format: CompareFormat; outDir?: string; runsDir?: string; cwd: string; staleAfterMs?: number } & CompareOptions,
 ): Promise<CompareResult> {
   const skipped: CompareResult['skipped'] = [];
   const dirs = resolveCompareInputs(args, opts.cwd, (s) => skipped.push(s));
+  const probe = systemProbe(opts.staleAfterMs);
   // A baseline given as a folder is matched by path; anything else (KEY=VALUE, a row label) as typed.
   const baselinePath = opts.baseline !== undefined && !/^[^/\\]+=/.test(opts.baseline) ? path.resolve(opts.cwd, opts.baseline) : undefined;
   const baseline = baselinePath !== undefined && fs.existsSync(baselinePath) ? baselinePath : opts.baseline;
-  const comparison = buildComparison(dirs.map(loadComparedRun), { sort: opts.sort, metrics: opts.metrics, baseline, groupBy: opts.groupBy });
+  const comparison = buildComparison(
+    dirs.map((dir) => loadComparedRun(dir, probe)),
+    { sort: opts.sort, metrics: opts.metrics, baseline, groupBy: opts.groupBy },
+  );
   const text = formatComparison(comparison, opts.format);
   // Machine-readable output is for a pipe: no HTML unless asked for with --out.
   if ((opts.format === 'json' || opts.format === 'csv') && !opts.outDir) return { text, htmlPath: null, notes: comparison.notes, skipped };

@@ -11,6 +11,7 @@ import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pi
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
 import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
+import { systemProbe } from '../shared/liveness.ts';
 import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
 import { deriveSeed } from '../shared/random.ts';
@@ -33,6 +34,8 @@ export interface RunSession {
   signal: AbortSignal;
   /** The backend selected once for this process (see prepareBackend). */
   backendInfo: BackendInfo;
+  /** --stale-after: a running run whose heartbeat is older is lost (default 10 minutes). */
+  staleAfterMs?: number;
 }
 
 /** Where one run goes: by default a fresh numbered folder below runs/<name>/. */
@@ -43,6 +46,8 @@ export interface RunPlacement {
   runDir?: string;
   /** Set for a sweep trial: its sweep folder and trial name. */
   sweep?: { dir: string; trial: string };
+  /** --shard i/n of the command, recorded in run.json. */
+  shard?: { index: number; count: number };
 }
 
 /** Everything the steps of one run need, made once its folder exists. */
@@ -59,6 +64,8 @@ export interface RunContext {
   label: string;
   /** Training progress goes here: in a sweep prefixed with the label, as trials share a terminal. */
   progressTerminal: Terminal;
+  /** The session's signal, also aborted when another process took this run's folder over. */
+  signal: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -115,19 +122,27 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
   // A spec file that reruns exactly this run (`aelab run RUN_DIR`).
   writeFileAtomic(path.join(dir, RESOLVED_YAML), resolvedSpecYaml(loaded));
 
-  const record = createRunRecord(dir, {
-    id,
-    name: spec.name,
-    status: 'running',
-    command: session.command,
-    spec_file: path.resolve(loaded.file),
-    spec_hash: loaded.hash,
-    overrides: loaded.overrides,
-    backend: session.backendInfo,
-    versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
-    git: gitInfoOnce() ?? undefined,
-    ...(placement.sweep ? { sweep: placement.sweep } : {}),
-  });
+  // Another process may judge this run lost (no heartbeat for --stale-after: a frozen machine,
+  // say) and move its folder aside; the record notices at its next write, and the run stops.
+  const takenOver = new AbortController();
+  const record = createRunRecord(
+    dir,
+    {
+      id,
+      name: spec.name,
+      status: 'running',
+      command: session.command,
+      spec_file: path.resolve(loaded.file),
+      spec_hash: loaded.hash,
+      overrides: loaded.overrides,
+      backend: session.backendInfo,
+      versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
+      git: gitInfoOnce() ?? undefined,
+      ...(placement.sweep ? { sweep: placement.sweep } : {}),
+      ...(placement.shard ? { shard: placement.shard } : {}),
+    },
+    { onTakenOver: () => takenOver.abort('a takeover (this run was judged lost)') },
+  );
   logger.info({ event: 'start', spec_file: loaded.file, hash: loaded.hash, backend: session.backendInfo.name }, 'run started');
   for (const w of loaded.warnings) logger.warn({ event: 'spec-warning', path: w.path }, w.message);
   const label = placement.sweep ? `${spec.name}/${placement.sweep.trial}` : `${spec.name}/${id}`;
@@ -144,6 +159,7 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     logger,
     label,
     progressTerminal: prefixedTerminal(terminal, placement.sweep ? label : ''),
+    signal: AbortSignal.any([session.signal, takenOver.signal]),
   };
   try {
     await executeRun(ctx);
@@ -153,6 +169,10 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     terminal.line(`aelab: ${label} completed in ${formatDuration(record.data.duration_seconds ?? 0)}`);
     return { dir, status: 'completed' };
   } catch (err) {
+    if (record.takenOver) {
+      terminal.line(`aelab: ${label}: another process took this run over (it looked lost: no heartbeat for --stale-after); stopped, its folder is theirs now`);
+      return { dir, status: 'interrupted', error: 'taken over by another process' };
+    }
     if (err instanceof InterruptedError) {
       record.fail(err); // marks it interrupted, with the signal
       logger.warn({ event: 'interrupted' }, err.message);
@@ -164,7 +184,7 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     return failedOutcome(dir, err);
   } finally {
     logger.flush?.();
-    refreshRunsIndex(session.runsDir);
+    refreshRunsIndex(session.runsDir, session.staleAfterMs);
   }
 }
 
@@ -178,13 +198,14 @@ export interface TrialTask {
   trial: string;
   runDir: string;
   sweepDir: string;
+  shard?: { index: number; count: number };
 }
 
 /** Runs one claimed sweep trial. One refused before it started (e.g. unreadable data) gives its claim back. */
 export async function runTrial(task: TrialTask, session: RunSession): Promise<RunOutcome> {
   try {
     const trialLoaded = loadTrialSpec(task.file, task.overrides, { name: task.trial, overrides: task.trialOverrides });
-    return await runSingle(trialLoaded, session, { runDir: task.runDir, sweep: { dir: task.sweepDir, trial: task.trial } });
+    return await runSingle(trialLoaded, session, { runDir: task.runDir, sweep: { dir: task.sweepDir, trial: task.trial }, shard: task.shard });
   } catch (err) {
     releaseTrial(task.runDir);
     return failedOutcome(task.runDir, err);
@@ -192,19 +213,21 @@ export async function runTrial(task: TrialTask, session: RunSession): Promise<Ru
 }
 
 async function executeRun(ctx: RunContext): Promise<void> {
-  const { spec, data, dir, record, logger, label, session } = ctx;
+  const { spec, data, dir, record, logger, label, session, signal } = ctx;
   logger.info({ event: 'data', ...data.counts, origin: data.origin }, 'data loaded');
   record.update({ stage: 'model' });
   const fitStart = performance.now();
   const model = await buildModel(spec.model, {
     inputDim: data.dim,
+    imageShape: [data.height, data.width],
     seed: spec.seed,
+    loss: spec.train.loss,
     train: { images: data.train.images, count: data.train.count },
   });
   try {
     let training: TrainingResult | null = null;
     if (isTrainable(model)) {
-      throwIfAborted(session.signal);
+      throwIfAborted(signal);
       record.update({ stage: 'train' });
       // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
       const soFar: EpochRecord[] = [];
@@ -212,15 +235,16 @@ async function executeRun(ctx: RunContext): Promise<void> {
         seed: spec.seed,
         terminal: ctx.progressTerminal,
         logger,
-        signal: session.signal,
+        signal,
         onEpoch: (rec) => {
           soFar.push(rec);
           writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));
+          record.heartbeat();
         },
       });
     }
     const fitSeconds = (performance.now() - fitStart) / 1000;
-    throwIfAborted(session.signal);
+    throwIfAborted(signal);
     await model.save(path.join(dir, 'model'));
 
     record.update({ stage: 'evaluate' });
@@ -266,7 +290,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
       logger.warn({ event: 'convergence', fall: convergence.fall, epochs: convergence.epochs }, convergence.message);
     }
 
-    throwIfAborted(session.signal);
+    throwIfAborted(signal);
     record.update({ stage: 'render' });
     const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
     const files = await renderRunPictures(pictures, training?.history ?? null);
@@ -281,7 +305,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
       notes: withConvergenceNote(pictureNotes(pictures), convergence?.message),
       // Two test images at least: the explorer's nearest image and interpolation need them.
       explorer:
-        spec.outputs.explorer && data.test.count >= 2
+        spec.outputs.explorer && data.test.count >= 2 && model.exportsDecoder?.() !== false
           ? explorerInput(data, model.latent, [explorerModel(spec.model.kind, model, testCodes, savedDensity)], deriveSeed(spec.seed, 'explorer'), spec.outputs.explorer_images)
           : null,
     });
@@ -313,9 +337,9 @@ function loadDatasetCached(spec: ResolvedSpec, baseDir: string): Dataset {
 }
 
 /** Rewrites runs/index.html from what is on disk; a failure here must never fail a run. */
-function refreshRunsIndex(runsDir: string): void {
+function refreshRunsIndex(runsDir: string, staleAfterMs: number | undefined): void {
   try {
-    const rows = listRuns(runsDir);
+    const rows = listRuns(runsDir, { probe: systemProbe(staleAfterMs) });
     writeFileAtomic(path.join(runsDir, 'index.html'), renderRunsIndex(rows));
   } catch (err) {
     process.emitWarning(`could not refresh ${path.join(runsDir, 'index.html')}: ${errorMessage(err)}`);
@@ -323,8 +347,9 @@ function refreshRunsIndex(runsDir: string): void {
 }
 
 function historyCsv(history: EpochRecord[]): string {
-  const lines = ['epoch,loss,val_loss,seconds'];
-  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  // learning_rate came later than the other columns: appended, so readers by position still work.
+  const lines = ['epoch,loss,val_loss,seconds,learning_rate'];
+  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds},${h.learning_rate ?? ''}`);
   return lines.join('\n') + '\n';
 }
 

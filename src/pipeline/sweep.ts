@@ -2,6 +2,7 @@
 // in this process (--jobs 1) or also in worker processes, each trial claimed exclusively.
 import type { LoadedSpec } from '../spec/index.ts';
 import { claimTrial, completedTrialsByHash, createOrOpenSweep, describePlanChange, reuseTrial, safeRunPath, updateSweepStatus } from '../runs/index.ts';
+import { systemProbe } from '../shared/liveness.ts';
 import { planSweep, selectTrials, shardTrials } from './plan.ts';
 import { runTrial, type RunOutcome, type RunSession, type TrialTask } from './run.ts';
 import { serveTrialsWithWorkers, type WorkerPool } from './workers.ts';
@@ -14,7 +15,7 @@ export interface SweepOptions extends RunSession {
   /** --trial filters: run only the matching trials (into the same sweep folder). */
   trials?: string[];
   failFast: boolean;
-  /** Take over trials marked running on another host (their machines are known to be gone). */
+  /** Also take over trials that look alive on another host (their machines are known to be gone). */
   reclaimForeign: boolean;
 }
 
@@ -61,19 +62,19 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   const nextTask = (): TrialTask | null => {
     while (!stop && !opts.signal.aborted && queue.length > 0) {
       const trial = queue.shift()!;
-      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign });
+      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign, probe: systemProbe(opts.staleAfterMs) });
       const source = reusable.get(trial.hash);
       if (claim.claimed && source) {
         const how = reuseTrial(source, claim.dir, { id: trial.name, sweep: { dir: opened.dir, trial: trial.name } });
         opts.terminal.line(`aelab: [${trial.name}] same configuration (spec hash) completed in ${source}: reused, files ${how}`);
         result.reused.push({ trial: trial.name, from: source });
         result.outcomes.push({ dir: claim.dir, status: 'completed', trial: trial.name });
-        updateSweepStatus(opened.dir);
+        updateSweepStatus(opened.dir, { probe: systemProbe(opts.staleAfterMs) });
         continue;
       }
       if (claim.claimed) {
         if (claim.previous) opts.terminal.line(`aelab: [${trial.name}] rerunning (earlier attempt ${claim.previous.status}, kept in ${claim.previous.movedTo})`);
-        return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir };
+        return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir, shard: opts.shard };
       }
       result.skipped.push({ trial: trial.name, reason: claim.reason });
       if (claim.reason === 'completed') opts.terminal.line(`aelab: [${trial.name}] already completed, skipped`);
@@ -81,9 +82,10 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
     }
     return null;
   };
+  const refreshStatus = () => updateSweepStatus(opened.dir, { probe: systemProbe(opts.staleAfterMs) });
   const record = (trial: string, outcome: RunOutcome) => {
     result.outcomes.push({ ...outcome, trial });
-    updateSweepStatus(opened.dir);
+    refreshStatus();
     if (outcome.status === 'failed') {
       if (outcome.internalStack) opts.terminal.line(`aelab: [${trial}] internal error (a bug in aelab):\n${outcome.internalStack}`);
       opts.terminal.line(`aelab: [${trial}] failed: ${outcome.error ?? 'unknown error'}`);
@@ -101,7 +103,7 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   };
   if (!opts.pool || opts.pool.size === 0) await runHere();
   else await Promise.all([serveTrialsWithWorkers(opts.pool, nextTask, record, opts.signal), runHere()]);
-  updateSweepStatus(opened.dir);
+  refreshStatus();
   result.notStarted = queue.map((t) => t.name);
   return result;
 }

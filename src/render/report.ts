@@ -11,6 +11,7 @@ import { METRIC_ORDER, formatDuration, formatMetric, formatTime, metricLabel } f
 import { htmlPage, pngDataUri, statusBadge } from './page.ts';
 import { CHART_ZOOM } from './charts.ts';
 import type { RenderedFile } from './pictures.ts';
+import { describeEngine, type EngineIds } from '../shared/engine.ts';
 import { renderExplorer } from './explorer/html.ts';
 import type { ExplorerInput } from './explorer/payload.ts';
 
@@ -27,6 +28,10 @@ export interface RunInfo {
   /** Why the run failed or was interrupted: a message, or an object with one. */
   error?: unknown;
   sweep?: { dir: string; trial: string } | null;
+  /** Where it ran: the host, the Slurm / Kubernetes job (run.json's engine) and --shard i/n. */
+  hostname?: string | null;
+  engine?: EngineIds | null;
+  shard?: { index: number; count: number } | null;
 }
 
 export interface RunReportInput {
@@ -238,6 +243,8 @@ export function renderRunReport(input: RunReportInput): string {
   const trained = isTrained(resolved);
   if (typeof trainSeconds === 'number') facts.push([trained ? 'Training time' : 'Fit time', escapeHtml(formatDuration(trainSeconds))]);
   if (run.sweep) facts.push(['Sweep trial', `<span class="mono">${escapeHtml(run.sweep.trial)}</span>`]);
+  const ranOn = [run.hostname ?? null, describeEngine(run.engine), run.shard ? `shard ${run.shard.index}/${run.shard.count}` : null].filter(Boolean);
+  if (ranOn.length > 0) facts.push(['Ran on', escapeHtml(ranOn.join(' · '))]);
   facts.push(['Folder', `<span class="mono">${escapeHtml(input.dir)}</span>`]);
 
   const description = run.description ?? resolved?.description;

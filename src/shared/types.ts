@@ -58,6 +58,8 @@ export interface Autoencoder {
    * as the layers from z to the mean image (last activation sigmoid on the logits).
    */
   exportDecoder(): DecoderExport;
+  /** False when exportDecoder cannot express this decoder (transposed convolutions); absent: it can. */
+  exportsDecoder?(): boolean;
   /**
    * The prior p(z) the decoder was trained to turn into images, for kinds that have one (a VAE:
    * N(0, I)). The report's explorer samples from it instead of the density fitted on the codes.
@@ -110,6 +112,8 @@ export interface EpochRecord {
   /** null when there is no validation split. */
   val_loss: number | null;
   seconds: number;
+  /** The learning rate of this epoch's steps (train.lr_schedule, train.warmup_epochs). */
+  learning_rate?: number;
 }
 
 export interface TrainingResult {

@@ -120,7 +120,7 @@ describe('loadComparedRun', () => {
 });
 
 describe('buildComparison', () => {
-  const load = (args: string[]) => resolveCompareInputs(args, tmp).map(loadComparedRun);
+  const load = (args: string[]) => resolveCompareInputs(args, tmp).map((dir) => loadComparedRun(dir));
 
   it('shows only the parameters that differ, sorts by test_mse and marks the best', () => {
     fixture();
@@ -200,7 +200,7 @@ describe('buildComparison', () => {
 });
 
 describe('formatComparison', () => {
-  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map(loadComparedRun), ALL);
+  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map((dir) => loadComparedRun(dir)), ALL);
 
   it('csv: a header line, then one quoted line per run', () => {
     fixture();
@@ -282,7 +282,7 @@ describe('compare that answers questions', () => {
     fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ trials }));
     return sweepDir;
   }
-  const load = () => resolveCompareInputs(['runs/seeds/sweep-0001'], tmp).map(loadComparedRun);
+  const load = () => resolveCompareInputs(['runs/seeds/sweep-0001'], tmp).map((dir) => loadComparedRun(dir));
 
   it('leaves the density log-likelihood out by default unless all runs share an encoder, and says why when asked for', () => {
     seedFixture();
@@ -297,7 +297,7 @@ describe('compare that answers questions', () => {
     const b = path.join(tmp, 'runs', 'dens', '0002');
     writeRun(a, { id: '0001' }, { ...spec('deep', 2), density: { kind: 'gaussian_diag' } }, metrics(0.04, -3));
     writeRun(b, { id: '0002' }, { ...spec('deep', 2), density: { kind: 'gaussian_full' } }, metrics(0.04, -2));
-    const same = buildComparison([a, b].map(loadComparedRun), {});
+    const same = buildComparison([a, b].map((dir) => loadComparedRun(dir)), {});
     expect(same.parameters).toEqual(['density.kind']);
     expect(same.metrics).toContain('density_log_likelihood_test');
   });

@@ -112,7 +112,7 @@ describe('aelab ls, --trial and runs/index.html', () => {
     expect(none.stdout.trim().split('\n')).toHaveLength(1);
     const bad = await runCli(['ls', '--runs-dir', 'runs', '--status', 'done'], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--status done: choose from running, completed, failed, interrupted, stale');
+    expect(bad.stderr).toContain('--status done: choose from running, completed, failed, interrupted, lost');
   });
 
   it('--trial runs only the matching trials, into the same sweep folder', async () => {

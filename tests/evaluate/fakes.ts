@@ -102,3 +102,20 @@ export function randomSplit(count: number, dim: number, digits: number[], seed: 
 }
 
 export const emptySplit = (): Split => ({ images: new Float32Array(0), labels: new Uint8Array(0), count: 0 });
+
+/** n codes (row-major) drawn as mean + L·ε, L lower triangular, ε standard normal. */
+export function gaussianCodes(n: number, mean: number[], chol: number[][], seed: number): Float32Array {
+  const d = mean.length;
+  const rng = createRng(seed);
+  const out = new Float32Array(n * d);
+  const eps = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) eps[j] = rng.normal();
+    for (let j = 0; j < d; j++) {
+      let s = mean[j]!;
+      for (let k = 0; k <= j; k++) s += chol[j]![k]! * eps[k]!;
+      out[i * d + j] = s;
+    }
+  }
+  return out;
+}

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, fitPca, PcaModel, selectBackend } from '../../src/model/index.ts';
+import { buildModel, fitPca, type PcaModel, selectBackend } from '../../src/model/index.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { createRng } from '../../src/shared/random.ts';
 import { jacobiEigen, mse, syntheticImages } from './fixtures.ts';
 
-const pcaSpec = (latent: number) => ({ kind: 'pca' as const, latent, encoder: [], decoder: 'mirror' as const, activation: 'relu' as const, output_activation: 'linear' as const });
+const pcaSpec = (latent: number) => ({ kind: 'pca' as const, latent, encoder: [], decoder: 'mirror' as const, activation: 'relu' as const, output_activation: 'linear' as const, dropout: 0, batch_norm: false });
 
 beforeAll(async () => {
   await selectBackend();

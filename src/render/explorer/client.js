@@ -407,15 +407,12 @@
     syncSliders();
     drawScatter();
   }
-  var sliderRanges = null;
   function setupSliders() {
     var mean = meanCode(S.model), sd = spreadCode(S.model);
-    sliderRanges = sliders.map(function (input) {
+    sliders.forEach(function (input) {
       var j = Number(input.getAttribute('data-dim'));
-      var lo = mean[j] - 3 * sd[j], hi = mean[j] + 3 * sd[j];
-      input.min = String(lo);
-      input.max = String(hi);
-      return [lo, hi];
+      input.min = String(mean[j] - 3 * sd[j]);
+      input.max = String(mean[j] + 3 * sd[j]);
     });
   }
   function syncSliders() {

@@ -354,7 +354,7 @@ describe('compare that answers questions', () => {
     const csv = formatComparison(c, 'csv').trimEnd().split('\n');
     expect(csv[0]).toBe('model.kind,model.latent,n,test_mse_mean,test_mse_std,test_mse_change_mean,test_mse_change_std,baseline,best,runs');
     expect(csv).toHaveLength(5);
-    const json = JSON.parse(formatComparison(c, 'json')) as Record<string, any>[];
+    const json = JSON.parse(formatComparison(c, 'json')) as ({ runs: string[]; test_mse: { std: number } } & Record<string, unknown>)[];
     expect(json[0]).toMatchObject({ 'model.kind': 'deep', 'model.latent': 8, n: 3, best: true, baseline: false });
     expect(json[0]!.test_mse.std).toBeCloseTo(0.0003, 12);
     expect(json[0]!.runs).toHaveLength(3);

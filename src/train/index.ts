@@ -301,3 +301,4 @@ function summaryLine(r: TrainingResult, earlyStopping: boolean): string {
   }
   return text;
 }
+export { convergenceWarning, type ConvergenceCheck } from './convergence.ts';

@@ -240,3 +240,4 @@ function formatNameValue(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+export { selectTrials } from './select.ts';

@@ -10,6 +10,7 @@ export {
   COMPARISON_CHART_SVG,
   type ComparisonInput,
   type ComparisonRun,
+  type ComparisonGroups,
 } from './comparison.ts';
 export type { ComparisonPoint } from './charts.ts';
 export { formatDuration, formatMetric, formatTime } from './format.ts';

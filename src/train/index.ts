@@ -327,3 +327,4 @@ function summaryLine(r: TrainingResult, earlyStopping: boolean): string {
   }
   return text;
 }
+export { convergenceWarning, type ConvergenceCheck } from './convergence.ts';

@@ -214,7 +214,7 @@ async function benchPca(repeats: number) {
   const data = loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT });
   const result: Record<string, { n: number; d: number; seconds: ReturnType<typeof stats>; covariance_seconds: number; eigen_seconds: number; covariance_method: string }> = {};
   for (const k of [2, 32]) {
-    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false };
+    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false, tied: false };
     const seconds: number[] = [];
     const cov: number[] = [];
     const eig: number[] = [];

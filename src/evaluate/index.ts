@@ -5,3 +5,5 @@ export { computeReconstructionMetrics, encodeSplit, EVAL_BATCH, type Reconstruct
 export { densityKinds, fitDensity } from '../kinds/density/registry.ts';
 export type { DensityFitOptions, DensityFitter } from '../kinds/density/types.ts';
 export { computePictureData, pickSpreadAcrossLabels, MANIFOLD_PERCENTILES, MANIFOLD_PLANE_STDS } from './pictures.ts';
+export { computeModelMetrics, type ModelMetricsOptions } from './model-metrics.ts';
+export { activeUnits, codeSparsity } from './code-stats.ts';

@@ -3,6 +3,9 @@
 // name, so two runs on the same data show the same digits, and turning one picture off does not
 // change what another one shows.
 import { createRng, deriveSeed, type Rng } from '../shared/random.ts';
+import { corruptBatch, type InputNoise } from '../shared/input-noise.ts';
+import { columnVariance } from './code-stats.ts';
+import { PRIOR_GRID_RANGE, priorQuantiles } from './prior.ts';
 import type { OutputsSpec } from '../shared/spec-types.ts';
 import type { Autoencoder, Dataset, DensityModel, PictureData, Split } from '../shared/types.ts';
 import { checkModelFits, encodeSplit } from './metrics.ts';
@@ -28,6 +31,7 @@ export function computePictureData(
   seed: number,
   trainCodes?: Float32Array,
   testCodes?: Float32Array,
+  extra: PictureOptions = {},
 ): PictureData {
   checkModelFits(model, data);
   const latent = model.latent;
@@ -47,11 +51,16 @@ export function computePictureData(
   if (outputs.reconstructions > 0 && data.test.count > 0) {
     const picked = pickSpreadAcrossLabels(data.test, outputs.reconstructions, createRng(deriveSeed(seed, 'pictures:reconstructions')));
     const originals = gather(data.test.images, picked, data.dim);
+    // A denoising run shows what it was trained for: the corrupted input, its clean target and
+    // the output for the corrupted input.
+    const noisy = extra.inputNoise ? new Float32Array(originals.length) : undefined;
+    if (noisy) corruptBatch(originals, noisy, picked.length, data.dim, extra.inputNoise!, deriveSeed(seed, 'pictures:input-noise'), 0);
     pictures.reconstructions = {
       originals,
-      reconstructed: model.reconstruct(originals, picked.length),
+      reconstructed: model.reconstruct(noisy ?? originals, picked.length),
       labels: Uint8Array.from(picked, (i) => data.test.labels[i]!),
       count: picked.length,
+      ...(noisy ? { noisy } : {}),
     };
   }
 
@@ -105,8 +114,9 @@ export function computePictureData(
 
   if (outputs.manifold_grid > 0 && reference !== null) {
     const side = outputs.manifold_grid;
-    const { codes: lattice, description } =
-      latent === 2
+    const { codes: lattice, description } = density?.kind === 'prior'
+      ? priorLattice(latent, side, test ?? reference.codes, test !== null ? data.test.count : reference.n)
+      : latent === 2
         ? percentileLattice(toFloat64(reference.codes), reference.n, side, reference.name)
         : latent === 1
           ? percentileLine(toFloat64(reference.codes), reference.n, side, reference.name)
@@ -140,6 +150,43 @@ export function computePictureData(
     pictures.samples = { images: model.decode(z, outputs.samples), count: outputs.samples };
   }
   return pictures;
+}
+
+export interface PictureOptions {
+  /** train.input_noise of a denoising run: the reconstructions picture adds the corrupted inputs. */
+  inputNoise?: InputNoise;
+}
+
+/**
+ * The prior's manifold (Kingma & Welling 2014, fig. 4): z = (Φ⁻¹(u), Φ⁻¹(v)) for u, v evenly
+ * spaced over [0.05, 0.95], so equal areas hold equal prior mass. Beyond 2 latent dimensions it
+ * walks the two most active ones (largest variance of μ(x) over the codes given) at the prior's
+ * mean 0 in the others; with 1, one line of side² quantiles.
+ */
+function priorLattice(latent: number, side: number, codes: Float32Array, n: number): { codes: Float32Array; description: string } {
+  const [lo, hi] = PRIOR_GRID_RANGE;
+  if (latent === 1) {
+    const q = priorQuantiles(side * side);
+    return { codes: Float32Array.from(q), description: `decoded walk along z over the prior's quantiles Φ⁻¹(${lo}) … Φ⁻¹(${hi}), read row by row` };
+  }
+  const variance = columnVariance(codes, n, latent);
+  const order = Array.from({ length: latent }, (_, j) => j).sort((a, b) => variance[b]! - variance[a]! || a - b);
+  const [d1, d2] = latent === 2 ? [0, 1] : [order[0]!, order[1]!];
+  const q = priorQuantiles(side);
+  const out = new Float32Array(side * side * latent);
+  for (let r = 0; r < side; r++) {
+    for (let c = 0; c < side; c++) {
+      out[(r * side + c) * latent + d1] = q[c]!;
+      out[(r * side + c) * latent + d2] = q[side - 1 - r]!;
+    }
+  }
+  const others = latent > 2 ? `; the other ${latent - 2} dimensions at the prior mean 0` : '';
+  return {
+    codes: out,
+    description:
+      `decoded ${side}×${side} lattice over the prior N(0, I): z${d1 + 1} = Φ⁻¹(u) left to right and z${d2 + 1} = Φ⁻¹(v) top to bottom (falling), ` +
+      `u, v evenly spaced from ${lo} to ${hi}, i.e. z from ${fmt(q[0]!)} to ${fmt(q[side - 1]!)}${latent > 2 ? ` (the two most active dimensions)${others}` : ''}`,
+  };
 }
 
 function codesOf(model: Autoencoder, split: Split, given: Float32Array | undefined): Float32Array {

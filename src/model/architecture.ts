@@ -22,7 +22,7 @@ export const LEAKY_RELU_ALPHA = 0.01;
  * The hidden activations as tfjs layer activations. leaky_relu has no tfjs activation name (only
  * a LeakyReLU layer), so it becomes a linear layer followed by that layer.
  */
-type LayerActivation = NonNullable<Parameters<typeof tf.layers.dense>[0]['activation']>;
+export type LayerActivation = NonNullable<Parameters<typeof tf.layers.dense>[0]['activation']>;
 export const TFJS_ACTIVATION: Record<HiddenActivation, LayerActivation | null> = {
   relu: 'relu',
   elu: 'elu',

@@ -10,9 +10,10 @@ import { UserError } from '../shared/errors.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
 import type { ModelKind } from '../shared/spec-types.ts';
-import { buildArchitecture, LEAKY_RELU_ALPHA, TFJS_ACTIVATION, type ConvEntry, type HiddenActivation, type OutputActivation } from './architecture.ts';
+import { buildArchitecture, LEAKY_RELU_ALPHA, TFJS_ACTIVATION, type ConvEntry, type HiddenActivation, type LayerActivation, type OutputActivation } from './architecture.ts';
 import type { DecoderActivation, DecoderExport, DecoderLayer, LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
+import { addCodeL1 } from './code-penalty.ts';
 import { SeededDropout } from './seeded-dropout.ts';
 import { TiedDense } from './tied-dense.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
@@ -48,6 +49,8 @@ export interface NetworkDescription {
   tied?: boolean;
   /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
   encoderLayerCount: number;
+  /** Sparse autoencoder: weight of the L1 penalty on the code added to the objective (0: none). */
+  codeL1?: number;
 }
 
 /**
@@ -115,70 +118,15 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
   exportDecoder(): DecoderExport {
     this.assertLive();
     if (!this.exportsDecoder()) throw new Error('exportDecoder: a convolutional decoder has no dense export (check exportsDecoder() first)');
-    const layers: DecoderLayer[] = [];
-    for (const layer of this.decoderLayers) {
-      const cls = layer.getClassName();
-      // Dropout is the identity when decoding.
-      if (cls === SeededDropout.className) continue;
-      if (cls === 'Activation') {
-        const last = layers[layers.length - 1];
-        const activation = String((layer.getConfig() as { activation?: unknown }).activation);
-        if (last?.activation !== 'linear' || !DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: cannot fold ${layer.name}`);
-        last.activation = activation as DecoderActivation;
-        continue;
-      }
-      if (cls === 'BatchNormalization') {
-        // At evaluation batch norm is affine per unit: fold it into the dense layer before it.
-        const last = layers[layers.length - 1];
-        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
-        const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.dataSync());
-        const epsilon = Number((layer.getConfig() as { epsilon?: unknown }).epsilon ?? 1e-3);
-        for (let j = 0; j < last.out; j++) {
-          const scale = gamma![j]! / Math.sqrt(variance![j]! + epsilon);
-          for (let i = 0; i < last.in; i++) last.weights[i * last.out + j]! *= scale;
-          last.bias[j] = (last.bias[j]! - mean![j]!) * scale + beta![j]!;
-        }
-        continue;
-      }
-      if (cls === 'LeakyReLU') {
-        const last = layers[layers.length - 1];
-        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
-        last.activation = 'leaky_relu';
-        last.alpha = LEAKY_RELU_ALPHA;
-        continue;
-      }
-      if (cls === TiedDense.className) {
-        // The encoder's kernel (out × in) transposed into the export's row-major in × out.
-        const tied = layer as TiedDense;
-        const kernel = tied.kernel();
-        const [out, inputs] = kernel.shape;
-        const source = kernel.dataSync();
-        const weights = new Float32Array(inputs * out);
-        for (let i = 0; i < inputs; i++) for (let j = 0; j < out; j++) weights[i * out + j] = source[j * inputs + i]!;
-        layers.push({ in: inputs, out, weights, bias: Float32Array.from(layer.getWeights()[0]!.dataSync()), activation: 'linear' });
-        continue;
-      }
-      if (cls !== 'Dense') throw new Error(`exportDecoder: cannot export a ${cls} layer (${layer.name})`);
-      const [kernel, bias] = layer.getWeights();
-      if (!kernel || !bias || kernel.shape.length !== 2) throw new Error(`exportDecoder: ${layer.name} has no kernel and bias`);
-      const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? 'linear');
-      if (!DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: ${layer.name} has activation ${activation}, which the export does not know`);
-      layers.push({
-        in: kernel.shape[0]!,
-        out: kernel.shape[1]!,
-        // Copies: some backends hand out their own storage from dataSync.
-        weights: Float32Array.from(kernel.dataSync()),
-        bias: Float32Array.from(bias.dataSync()),
-        activation: activation as DecoderActivation,
-      });
-    }
-    return { layers };
+    return exportDenseLayers(this.decoderLayers);
   }
 
   loss(x: tf.Tensor2D, opts: LossOptions): LossResult {
     this.assertLive();
-    const reconstruction = this.network.apply(x, { training: opts.training }) as tf.Tensor2D;
-    return this.objective.loss(tf, { x, reconstruction }, opts);
+    // The encoder sees opts.input (a corrupted x when denoising); the objective compares with x.
+    const code = applyLayers(this.encoderLayers, opts.input ?? x, opts.training) as tf.Tensor2D;
+    const reconstruction = applyLayers(this.decoderLayers, code, opts.training) as tf.Tensor2D;
+    return addCodeL1(this.objective.loss(tf, { x, reconstruction, code }, opts), code, this.description.codeL1 ?? 0);
   }
 
   paramCount(): number {
@@ -216,6 +164,7 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       activation: d.activation,
       output_activation: d.outputActivation,
       encoder_layer_count: d.encoderLayerCount,
+      ...(d.codeL1 ? { code_l1: d.codeL1 } : {}),
       ...(d.convs && d.convs.length > 0 ? { convs: d.convs, image_shape: d.imageShape } : {}),
       ...(d.dropout ? { dropout: d.dropout } : {}),
       ...(d.batchNorm ? { batch_norm: true } : {}),
@@ -235,9 +184,77 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
   }
 }
 
-function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor {
+/**
+ * A decoder's layers as plain arrays, for the report's explorer: Dense layers, with dropout skipped
+ * (the identity when decoding), batch norm folded into the Dense layer before it (affine per unit
+ * at evaluation), and an Activation or LeakyReLU layer made the activation of that Dense layer.
+ * Shared by the dense networks and the VAE's decoder.
+ */
+export function exportDenseLayers(decoderLayers: tf.layers.Layer[]): DecoderExport {
+  const layers: DecoderLayer[] = [];
+  for (const layer of decoderLayers) {
+    const cls = layer.getClassName();
+    // Dropout is the identity when decoding.
+    if (cls === SeededDropout.className) continue;
+    if (cls === 'Activation') {
+      const last = layers[layers.length - 1];
+      const activation = String((layer.getConfig() as { activation?: unknown }).activation);
+      if (last?.activation !== 'linear' || !DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: cannot fold ${layer.name}`);
+      last.activation = activation as DecoderActivation;
+      continue;
+    }
+    if (cls === 'BatchNormalization') {
+      // At evaluation batch norm is affine per unit: fold it into the dense layer before it.
+      const last = layers[layers.length - 1];
+      if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+      const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.dataSync());
+      const epsilon = Number((layer.getConfig() as { epsilon?: unknown }).epsilon ?? 1e-3);
+      for (let j = 0; j < last.out; j++) {
+        const scale = gamma![j]! / Math.sqrt(variance![j]! + epsilon);
+        for (let i = 0; i < last.in; i++) last.weights[i * last.out + j]! *= scale;
+        last.bias[j] = (last.bias[j]! - mean![j]!) * scale + beta![j]!;
+      }
+      continue;
+    }
+    if (cls === 'LeakyReLU') {
+      const last = layers[layers.length - 1];
+      if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+      last.activation = 'leaky_relu';
+      last.alpha = LEAKY_RELU_ALPHA;
+      continue;
+    }
+    if (cls === TiedDense.className) {
+      // The encoder's kernel (out × in) transposed into the export's row-major in × out.
+      const tied = layer as TiedDense;
+      const kernel = tied.kernel();
+      const [out, inputs] = kernel.shape;
+      const source = kernel.dataSync();
+      const weights = new Float32Array(inputs * out);
+      for (let i = 0; i < inputs; i++) for (let j = 0; j < out; j++) weights[i * out + j] = source[j * inputs + i]!;
+      layers.push({ in: inputs, out, weights, bias: Float32Array.from(layer.getWeights()[0]!.dataSync()), activation: 'linear' });
+      continue;
+    }
+    if (cls !== 'Dense') throw new Error(`exportDecoder: cannot export a ${cls} layer (${layer.name})`);
+    const [kernel, bias] = layer.getWeights();
+    if (!kernel || !bias || kernel.shape.length !== 2) throw new Error(`exportDecoder: ${layer.name} has no kernel and bias`);
+    const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? 'linear');
+    if (!DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: ${layer.name} has activation ${activation}, which the export does not know`);
+    layers.push({
+      in: kernel.shape[0]!,
+      out: kernel.shape[1]!,
+      // Copies: some backends hand out their own storage from dataSync.
+      weights: Float32Array.from(kernel.dataSync()),
+      bias: Float32Array.from(bias.dataSync()),
+      activation: activation as DecoderActivation,
+    });
+  }
+  return { layers };
+}
+
+/** The layers in order; `training` switches dropout on and batch norm to batch statistics, as network.apply does. */
+function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor, training = false): tf.Tensor {
   let h = x;
-  for (const layer of layers) h = layer.apply(h) as tf.Tensor;
+  for (const layer of layers) h = layer.apply(h, { training }) as tf.Tensor;
   return h;
 }
 
@@ -292,10 +309,29 @@ export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
       ...(convs.length > 0 ? { convs: convs.map((c) => ({ ...c })), imageShape } : {}),
       ...(opts.dropout ? { dropout: opts.dropout } : {}),
       ...(opts.batchNorm ? { batchNorm: true } : {}),
+      ...(opts.codeL1 ? { codeL1: opts.codeL1 } : {}),
       ...(opts.tied ? { tied: true } : {}),
     },
     opts.objective,
   );
+}
+
+/** A Dense layer with seeded Glorot-uniform weights and zero biases; inputShape only for a model's first layer. */
+export function denseLayer(name: string, units: number, activation: LayerActivation, seed: number, inputShape?: number[]): tf.layers.Layer {
+  return tf.layers.dense({
+    name,
+    units,
+    activation,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
+    biasInitializer: 'zeros',
+    ...(inputShape ? { inputShape } : {}),
+  });
+}
+
+/** One hidden layer of the schema's activation: a Dense, plus a LeakyReLU layer for leaky_relu. */
+export function hiddenLayers(name: string, units: number, activation: HiddenActivation, seed: number, inputShape?: number[]): tf.layers.Layer[] {
+  const dense = denseLayer(name, units, TFJS_ACTIVATION[activation] ?? 'linear', seed, inputShape);
+  return activation === 'leaky_relu' ? [dense, tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA })] : [dense];
 }
 
 /** The shapes along a convolutional network, e.g. 28×28×1-14×14×32-…-2-…-28×28×1, for its summary. */
@@ -321,8 +357,9 @@ const BYTES_PER_PARAMETER_IN_TRAINING = 16;
 /** wasm32's address space: the wasm backend keeps all tensors in one heap of at most 4 GiB. */
 const WASM_HEAP_BYTES = 4 * 1024 ** 3;
 
-function checkTrainableSize(widths: number[], where: string): void {
-  let params = 0;
+/** Refuses (UserError at `where`) a dense network of these layer widths that could not train in memory. */
+export function checkTrainableSize(widths: number[], where: string, extraParams = 0): void {
+  let params = extraParams;
   for (let i = 1; i < widths.length; i++) params += widths[i - 1]! * widths[i]! + widths[i]!;
   const wasm = tf.getBackend() === 'wasm';
   const available = wasm ? Math.min(WASM_HEAP_BYTES, os.totalmem()) : os.totalmem();
@@ -341,7 +378,7 @@ function checkTrainableSize(widths: number[], where: string): void {
   ]);
 }
 
-function checkWidth(width: number, where: string): void {
+export function checkWidth(width: number, where: string): void {
   if (!Number.isInteger(width) || width < 1) throw new UserError([{ path: where, message: `layer widths must be positive integers, got ${String(width)}` }]);
 }
 
@@ -372,6 +409,7 @@ export async function loadNetwork(dir: string, manifest: ModelManifest, objectiv
     activation: (manifest.activation ?? null) as HiddenActivation | HiddenActivation[] | null,
     outputActivation: manifest.output_activation as OutputActivation,
     encoderLayerCount: encoderLayerCount as number,
+    ...(typeof manifest.code_l1 === 'number' && manifest.code_l1 > 0 ? { codeL1: manifest.code_l1 } : {}),
     ...(Array.isArray(manifest.convs) ? { convs: manifest.convs as ConvEntry[], imageShape: manifest.image_shape as [number, number, number] } : {}),
     ...(typeof manifest.dropout === 'number' ? { dropout: manifest.dropout } : {}),
     ...(manifest.batch_norm === true ? { batchNorm: true } : {}),

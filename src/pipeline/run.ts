@@ -6,7 +6,7 @@ import { loadSpec, resolvedSpecYaml, RESOLVED_YAML, type LoadedSpec } from '../s
 import { loadAllLabels, loadDataset } from '../data/index.ts';
 import { buildModel, selectBackend } from '../model/index.ts';
 import { convergenceWarning, trainModel } from '../train/index.ts';
-import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
+import { computeModelMetrics, computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
 import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
@@ -16,6 +16,7 @@ import { systemProbe } from '../shared/liveness.ts';
 import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
 import { deriveSeed } from '../shared/random.ts';
+import { modelKindRegistry } from '../kinds/model/registry.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { Autoencoder, BackendInfo, Dataset, DensityModel, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
 import { isTrainable } from '../shared/types.ts';
@@ -227,6 +228,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
     seed: spec.seed,
     loss: spec.train.loss,
     train: { images: data.train.images, count: data.train.count },
+    trainSpec: spec.train,
   });
   let quality: QualityStep | { skipped: string } | null = null;
   try {
@@ -276,6 +278,13 @@ async function executeRun(ctx: RunContext): Promise<void> {
       train_seconds: training?.train_seconds ?? fitSeconds,
       samples_per_second: training?.samples_per_second ?? null,
       ...model.summary(),
+      ...computeModelMetrics(model, data, {
+        iwaeSamples: spec.evaluate.iwae_samples,
+        codeL1: spec.model.code_l1,
+        seed: spec.seed,
+        testCodes,
+        onProgress: (message) => session.terminal.line(`aelab: ${label} ${message}…`),
+      }),
       density_kind: spec.density.kind,
       density_log_likelihood_train: density.meanLogLikelihood(trainCodes, data.train.count),
       density_log_likelihood_test: density.meanLogLikelihood(testCodes, data.test.count),
@@ -289,6 +298,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
       `aelab: ${label} test MSE ${metrics.test_mse.toFixed(5)}` +
         (metrics.val_mse !== null ? `, val MSE ${metrics.val_mse.toFixed(5)}` : '') +
         `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}` +
+        (typeof metrics.elbo_test === 'number' ? `, ELBO (test) ${metrics.elbo_test.toFixed(2)}, IWAE NLL (test) ${Number(metrics.nll_iwae_test).toFixed(2)} nats` : '') +
         (quality !== null && 'metrics' in quality
           ? `, fd_samples ${quality.metrics.fd_samples.toFixed(2)} (real ${quality.metrics.fd_real?.toFixed(2) ?? '-'}), ${(100 * quality.metrics.sample_in_digits).toFixed(1)} % of samples in data.digits`
           : ''),
@@ -302,14 +312,17 @@ async function executeRun(ctx: RunContext): Promise<void> {
 
     throwIfAborted(signal);
     record.update({ stage: 'render' });
-    const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
+    const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes, {
+      ...(spec.train.input_noise && isTrainable(model) ? { inputNoise: spec.train.input_noise } : {}),
+    });
     if (quality !== null && 'metrics' in quality) {
       if (pictures.samples && pictures.samples.count > 0) {
         pictures.samples.predicted = { labels: quality.predict(pictures.samples.images, pictures.samples.count), digits: spec.data.digits };
       }
       pictures.classShares = quality.classShares;
     }
-    const files = await renderRunPictures(pictures, training?.history ?? null);
+    const kind = modelKindRegistry[spec.model.kind];
+    const files = await renderRunPictures(pictures, training?.history ?? null, kind.trainable ? kind.objective.chartLabel : undefined);
     for (const f of files) writeFileAtomic(path.join(dir, f.name), f.data);
     const html = renderRunReport({
       dir,
@@ -410,8 +423,10 @@ function refreshRunsIndex(runsDir: string, staleAfterMs: number | undefined): vo
 
 function historyCsv(history: EpochRecord[]): string {
   // learning_rate came later than the other columns: appended, so readers by position still work.
-  const lines = ['epoch,loss,val_loss,seconds,learning_rate'];
-  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds},${h.learning_rate ?? ''}`);
+  // Objectives with parts (a VAE's reconstruction and kl, a code_l1 penalty) add a column each after it.
+  const parts = [...new Set(history.flatMap((h) => Object.keys(h.parts ?? {})))];
+  const lines = [['epoch', 'loss', 'val_loss', 'seconds', 'learning_rate', ...parts].join(',')];
+  for (const h of history) lines.push([h.epoch, h.loss, h.val_loss ?? '', h.seconds, h.learning_rate ?? '', ...parts.map((p) => h.parts?.[p] ?? '')].join(','));
   return lines.join('\n') + '\n';
 }
 

@@ -10,7 +10,7 @@ import type { SweepSpec, SweepRange } from '../shared/spec-types.ts';
 export interface Trial {
   /** Readable and unique within the sweep, e.g. `kind=pca,latent=8`. */
   name: string;
-  /** Dotted key → value, in the order the keys are written in the sweep (grid keys, then random keys). */
+  /** Dotted key → value, in the order the keys are written in the sweep (grid keys, then listed trials' keys, then random keys). */
   overrides: Record<string, unknown>;
 }
 
@@ -32,6 +32,10 @@ const DRAWN_SIGNIFICANT_DIGITS = 4;
  * - both: every grid point is combined with each of the same `n` random draws (grid point varies
  *   slowest), giving grid × n trials. Reusing the draws across grid points keeps the comparison
  *   between grid points paired. A key may not appear in both.
+ * - `trials`: a list of settings (dotted key → value), each one trial, in the order written: for
+ *   comparisons a grid cannot express, e.g. (deep, gaussian-diag), (deep, gmm), (vae, prior).
+ *   With a grid or random draws, every grid point is combined with every listed trial (grid
+ *   varying slowest, then the listed trials, then the random draws).
  *
  * Trial names join `key=value` with commas; the key is the last segment of the dotted key unless
  * two keys share that last segment, then the full dotted key. Arrays of plain values are written
@@ -43,12 +47,30 @@ export function expandSweep(sweep: SweepSpec, seed: number): Trial[] {
   const gridKeys = Object.keys(grid);
   const random = sweep.random;
   const randomKeys = random ? Object.keys(random).filter((k) => k !== 'n') : [];
+  const listed = sweep.trials;
+  const listedKeys = listed ? [...new Set(listed.flatMap((t) => (t !== null && typeof t === 'object' ? Object.keys(t) : [])))] : [];
   const issues: Issue[] = [];
 
-  if (gridKeys.length === 0 && random === undefined) {
+  if (gridKeys.length === 0 && random === undefined && listed === undefined) {
     throw new UserError([
-      { path: 'sweep', message: 'sweep has neither grid: nor random:; add one of them, or remove sweep:' },
+      { path: 'sweep', message: 'sweep has none of grid:, random: or trials:; add one of them, or remove sweep:' },
     ]);
+  }
+  if (listed !== undefined) {
+    if (!Array.isArray(listed) || listed.length === 0) {
+      issues.push({ path: 'sweep.trials', message: 'must be a non-empty list of trials, each a map of dotted key → value, e.g. [{model.kind: deep}, {model.kind: vae}]' });
+    } else {
+      listed.forEach((t, i) => {
+        if (t === null || typeof t !== 'object' || Array.isArray(t) || Object.keys(t).length === 0) {
+          issues.push({ path: `sweep.trials[${i}]`, message: 'must be a non-empty map of dotted key → value, e.g. {model.kind: vae, density.kind: prior}' });
+        }
+      });
+    }
+    for (const key of listedKeys) {
+      if (gridKeys.includes(key) || randomKeys.includes(key)) {
+        issues.push({ path: 'sweep.trials', message: `${key} is also set in sweep.${gridKeys.includes(key) ? 'grid' : 'random'}; set each key in one place` });
+      }
+    }
   }
   for (const key of gridKeys) {
     const values = grid[key];
@@ -69,6 +91,7 @@ export function expandSweep(sweep: SweepSpec, seed: number): Trial[] {
     Object.fromEntries(gridKeys.map((key, i) => [key, structuredClone(values[i])])),
   );
   let combos: Record<string, unknown>[] = gridPoints;
+  if (listed !== undefined) combos = combos.flatMap((point) => listed.map((t) => ({ ...point, ...structuredClone(t as Record<string, unknown>) })));
   if (random !== undefined) {
     const rng = createRng(deriveSeed(seed, 'sweep'));
     const draws: Record<string, unknown>[] = [];
@@ -80,7 +103,7 @@ export function expandSweep(sweep: SweepSpec, seed: number): Trial[] {
     combos = gridPoints.flatMap((point) => draws.map((draw) => ({ ...point, ...structuredClone(draw) })));
   }
 
-  const labels = keyLabels([...gridKeys, ...randomKeys]);
+  const labels = keyLabels([...gridKeys, ...listedKeys, ...randomKeys]);
   const seen = new Map<string, number>();
   const taken = new Set<string>();
   return combos.map((overrides) => {

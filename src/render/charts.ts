@@ -95,22 +95,29 @@ export function latentScatterSpec(latent: NonNullable<PictureData['latent']>): T
   } as TopLevelSpec;
 }
 
-/** Train and validation loss per epoch. Null when no epoch has a finite loss. */
-export function lossChartSpec(history: EpochRecord[]): TopLevelSpec | null {
+/**
+ * Train and validation loss per epoch, and the training means of the loss's parts when it has any
+ * (a VAE's reconstruction and KL). Null when no epoch has a finite loss. `what` names the loss
+ * for the subtitle (the kind's objective; mean squared error by default).
+ */
+export function lossChartSpec(history: EpochRecord[], what = 'mean squared error'): TopLevelSpec | null {
   const raw: { epoch: number; loss: number; split: string }[] = [];
   for (const h of history) {
     if (isFiniteNumber(h.loss)) raw.push({ epoch: h.epoch, loss: h.loss, split: 'train' });
     if (isFiniteNumber(h.val_loss)) raw.push({ epoch: h.epoch, loss: h.val_loss, split: 'validation' });
+    for (const [part, value] of Object.entries(h.parts ?? {})) if (isFiniteNumber(value)) raw.push({ epoch: h.epoch, loss: value, split: `train: ${part}` });
   }
   const log = spansDecade(raw.map((v) => v.loss));
   // A log axis cannot show zero; a loss of exactly 0 is dropped rather than breaking the chart.
   const values = log ? raw.filter((v) => v.loss > 0) : raw;
   if (values.length === 0) return null;
-  const splits = ['train', 'validation'].filter((s) => values.some((v) => v.split === s));
+  const partSplits = [...new Set(values.map((v) => v.split).filter((s) => s.startsWith('train: ')))];
+  const splits = [...['train', 'validation'].filter((s) => values.some((v) => v.split === s)), ...partSplits];
+  const colour = (s: string) => (s === 'train' ? CATEGORY10[0]! : s === 'validation' ? CATEGORY10[1]! : CATEGORY10[(2 + partSplits.indexOf(s)) % CATEGORY10.length]!);
   const epochs = new Set(values.map((v) => v.epoch)).size;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Loss per epoch', subtitle: log ? 'mean squared error, log scale' : 'mean squared error' },
+    title: { text: 'Loss per epoch', subtitle: log ? `${what}, log scale` : what },
     width: 440,
     height: 260,
     data: { values },
@@ -121,9 +128,10 @@ export function lossChartSpec(history: EpochRecord[]): TopLevelSpec | null {
       color: {
         field: 'split',
         type: 'nominal',
-        scale: { domain: splits, range: splits.map((s) => (s === 'train' ? CATEGORY10[0]! : CATEGORY10[1]!)) },
-        legend: { title: null },
+        scale: { domain: splits, range: splits.map(colour) },
+        legend: { title: null, labelLimit: 240 },
       },
+      ...(partSplits.length > 0 ? { strokeDash: { field: 'split', type: 'nominal', scale: { domain: splits, range: splits.map((s) => (s.startsWith('train: ') ? [4, 3] : [1, 0])) }, legend: null } } : {}),
     },
     config: CONFIG,
   } as TopLevelSpec;

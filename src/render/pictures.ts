@@ -24,7 +24,7 @@ export const INTERPOLATION_HEADER_HEIGHT = 22;
  * histogram), and loss.png + loss.svg when history has epochs
  * (null or empty for pca). A part missing from PictureData produces no file.
  */
-export async function renderRunPictures(pictures: PictureData, history: EpochRecord[] | null): Promise<RenderedFile[]> {
+export async function renderRunPictures(pictures: PictureData, history: EpochRecord[] | null, lossLabel?: string): Promise<RenderedFile[]> {
   const { height, width } = pictures;
   if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0)) {
     throw new Error(`PictureData has an invalid image size ${height}×${width}`);
@@ -57,7 +57,7 @@ export async function renderRunPictures(pictures: PictureData, history: EpochRec
     }
   }
   if (history && history.length > 0) {
-    const spec = lossChartSpec(history);
+    const spec = lossChartSpec(history, lossLabel);
     if (spec) {
       const chart = await renderVegaLite(spec);
       files.push({ name: 'loss.png', data: chart.png }, { name: 'loss.svg', data: chart.svg });
@@ -72,22 +72,27 @@ function requireLength(what: string, array: Float32Array, count: number, dim: nu
   }
 }
 
-/** Layout of reconstructions.png: row pairs (originals, reconstructions) of up to RECONSTRUCTION_COLUMNS. */
-export function reconstructionsLayout(count: number, height: number, width: number): GridLayout {
+/**
+ * Layout of reconstructions.png: groups of rows of up to RECONSTRUCTION_COLUMNS digits: (test
+ * image, reconstruction), or for denoising runs (corrupted input, clean image, output).
+ */
+export function reconstructionsLayout(count: number, height: number, width: number, rowsPerGroup: 2 | 3 = 2): GridLayout {
   const cols = Math.min(count, RECONSTRUCTION_COLUMNS);
-  const pairs = Math.ceil(count / cols);
-  return gridLayout(height, width, cols, 2 * pairs, 2);
+  const groups = Math.ceil(count / cols);
+  return gridLayout(height, width, cols, rowsPerGroup * groups, rowsPerGroup);
 }
 
 export function reconstructionsPng(part: NonNullable<PictureData['reconstructions']>, height: number, width: number): Buffer {
   const dim = height * width;
   requireLength('reconstructions.originals', part.originals, part.count, dim);
   requireLength('reconstructions.reconstructed', part.reconstructed, part.count, dim);
-  const layout = reconstructionsLayout(part.count, height, width);
+  if (part.noisy) requireLength('reconstructions.noisy', part.noisy, part.count, dim);
+  const rows = part.noisy ? [part.noisy, part.originals, part.reconstructed] : [part.originals, part.reconstructed];
+  const layout = reconstructionsLayout(part.count, height, width, rows.length as 2 | 3);
   const pixels = drawGrid(layout, height, width, (row, col) => {
-    const index = Math.floor(row / 2) * layout.cols + col;
+    const index = Math.floor(row / rows.length) * layout.cols + col;
     if (index >= part.count) return null;
-    return imageAt(row % 2 === 0 ? part.originals : part.reconstructed, index, dim);
+    return imageAt(rows[row % rows.length]!, index, dim);
   });
   return encodeGreyPng(layout.width, layout.height, pixels);
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { densityKindRegistry, isDensityKind } from '../kinds/density/registry.ts';
+import type { TrainingObjective } from '../kinds/model/types.ts';
 import { isModelKind, modelKindRegistry } from '../kinds/model/registry.ts';
 import type { BackendInfo, Metrics, PictureData, ResolvedSpec } from '../shared/types.ts';
 import { escapeHtml, relativeHref } from './escape.ts';
@@ -65,6 +66,10 @@ export function pictureNotes(pictures: PictureData): Record<string, string> {
       ? `Axes: ${pictures.latent.xLabel} and ${pictures.latent.yLabel}, the first two principal axes of the test codes.`
       : `Axes: ${pictures.latent.xLabel} and ${pictures.latent.yLabel}.`;
   }
+  if (pictures.reconstructions?.noisy) {
+    notes['reconstructions.png'] =
+      'Denoising run: in each group of three rows, top: the corrupted input the encoder sees (train.input_noise); middle: the clean test image, the target; bottom: the output for the corrupted input.';
+  }
   if (pictures.manifold) notes['manifold.png'] = `Grid of ${pictures.manifold.side}×${pictures.manifold.side}: ${pictures.manifold.description}`;
   if (pictures.interpolation && pictures.interpolation.labels.length > 0) {
     notes['interpolation.png'] = `Pairs of digits: ${pictures.interpolation.labels.map(([a, b]) => `${a} → ${b}`).join(', ')}.`;
@@ -78,6 +83,13 @@ function densityName(spec: ResolvedSpec | null | undefined): string {
   if (!spec) return 'density model';
   const kind = spec.density.kind;
   return isDensityKind(kind) ? densityKindRegistry[kind].describe(spec.density) : String(kind);
+}
+
+function trainingObjective(spec: ResolvedSpec | null | undefined): TrainingObjective | undefined {
+  const kind = spec?.model.kind;
+  if (!isModelKind(kind)) return undefined;
+  const descriptor = modelKindRegistry[kind];
+  return descriptor.trainable ? descriptor.objective : undefined;
 }
 
 function modelName(spec: ResolvedSpec | null | undefined): string | null {
@@ -124,7 +136,9 @@ function caption(name: string, spec: ResolvedSpec | null | undefined, note: stri
       break;
     case 'samples.png':
       text =
-        `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from the ${escapeHtml(densityName(spec))} fitted on the training codes.` +
+        (isDensityKind(spec?.density.kind) && densityKindRegistry[spec.density.kind].onlyFor !== undefined
+          ? `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from ${escapeHtml(densityName(spec))} (not fitted: the model was trained towards it).`
+          : `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from the ${escapeHtml(densityName(spec))} fitted on the training codes.`) +
         (spec?.evaluate?.quality === false ? '' : ' When quality metrics are on, each tile’s corner shows the class the feature classifier reads: yellow among data.digits, red outside.');
       break;
     case 'classes.png':
@@ -134,7 +148,9 @@ function caption(name: string, spec: ResolvedSpec | null | undefined, note: stri
         'samples read as other digits left the data.';
       break;
     case 'loss.png':
-      text = '<strong>Training curve.</strong> Mean squared error per epoch on the training images and on the validation split.';
+      text = trainingObjective(spec)?.chartLabel
+        ? `<strong>Training curve.</strong> The objective, ${escapeHtml(trainingObjective(spec)!.description)}, per epoch on the training images and on the validation split; dashed: its parts on the training images.`
+        : '<strong>Training curve.</strong> Mean squared error per epoch on the training images and on the validation split.';
       break;
     default:
       text = `<strong>${escapeHtml(name)}</strong>`;

@@ -32,7 +32,7 @@ export interface ResolvedSpec {
   outputs: OutputsSpec;
   /**
    * Numbers beyond the reconstruction error: sample quality measured in the feature space of a
-   * digit classifier.
+   * digit classifier, and the VAE's likelihood bound.
    */
   evaluate: EvaluateSpec;
   /**
@@ -80,9 +80,11 @@ export interface ModelSpec {
   /**
    * pca: exact principal component analysis (the optimal linear autoencoder, no training). linear:
    * f and g linear, trained by gradient descent. deep: dense layers with nonlinear activations.
-   * Default: `"deep"`.
+   * vae: variational autoencoder (Kingma & Welling 2014): the deep encoder ends in two heads, the
+   * mean μ(x) and log-variance log σ²(x) of q(z|x); trained on the negative ELBO; encode gives
+   * μ(x). Default: `"deep"`.
    */
-  kind: 'pca' | 'linear' | 'deep';
+  kind: 'pca' | 'linear' | 'deep' | 'vae';
   /** Size of the latent code z. Default: `2`. */
   latent: number;
   /**
@@ -106,9 +108,30 @@ export interface ModelSpec {
   /**
    * Activation of the reconstruction layer (linear and deep). Pixels lie in [0, 1], so sigmoid
    * suits deep models; kind linear defaults to linear instead (the truly linear g that PCA solves
-   * exactly) unless this key is written. Default: `"sigmoid"`.
+   * exactly) unless this key is written. For vae it applies to the gaussian likelihood's means
+   * only (bernoulli decoders give logits). Default: `"sigmoid"`.
    */
   output_activation: 'sigmoid' | 'linear';
+  /**
+   * vae only: the decoder's p(x|z). bernoulli: pixels in [0, 1] as Bernoulli probabilities, the
+   * decoder gives logits (PyTorch's and Keras' VAE examples). gaussian: per-pixel Gaussian means
+   * with one learned log-variance shared by all pixels (a calibrated decoder, not a fixed σ = 1).
+   * Default: `"bernoulli"`.
+   */
+  likelihood: 'bernoulli' | 'gaussian';
+  /**
+   * vae only: weight of the KL term in the objective, reconstruction NLL + beta · KL(q(z|x) ‖ N(0,
+   * I)); 1 is the ELBO, above 1 a beta-VAE. Reported ELBOs always use 1. Default: `1`.
+   */
+  beta: number;
+  /**
+   * Sparse autoencoder (trainable kinds): adds code_l1 · mean over images of Σ_j |z_j| to the
+   * objective, z the code (μ(x) for vae), as Keras' activity_regularizer does; metrics.json then
+   * reports code_sparsity, the share of |z| < 1e-3 on the test set. The penalty adds to the
+   * objective's own scale (per-pixel MSE for linear and deep, nats per image for vae), so useful
+   * values differ: around 1e-4 to 1e-3 for MSE. Default: `0`.
+   */
+  code_l1: number;
   /**
    * Fraction of each hidden layer's units dropped at random while training (deep only); off when
    * evaluating and encoding. 0 turns dropout off. Default: `0`.
@@ -171,6 +194,19 @@ export interface TrainSpec {
    * validation split.
    */
   early_stopping: EarlyStoppingSpec;
+  /**
+   * vae only: the KL weight grows linearly, beta · epoch / kl_warmup_epochs, reaching beta at this
+   * epoch (Bowman et al. 2016, Sønderby et al. 2016); 0 uses beta from the first epoch. Reported
+   * ELBOs always use the full KL. Default: `0`.
+   */
+  kl_warmup_epochs: number;
+  /**
+   * Denoising autoencoder (Vincent et al. 2008): corrupts the encoder's input during training
+   * only; the target stays the clean image, and test metrics use clean inputs. gaussian: x +
+   * std·N(0, 1) clipped to [0, 1] (Keras' tutorial uses std 0.5). masking: each pixel set to 0
+   * with probability fraction. Leave out for none.
+   */
+  input_noise?: { kind: 'gaussian'; std: number } | { kind: 'masking'; fraction: number };
 }
 
 /**
@@ -188,10 +224,11 @@ export interface EarlyStoppingSpec {
 export interface DensitySpec {
   /**
    * gaussian-diag: the lecture's N(m, Δ) with a diagonal covariance. gaussian-full: full
-   * covariance. gmm: a mixture of full-covariance Gaussians fitted by EM. Default:
-   * `"gaussian-diag"`.
+   * covariance. gmm: a mixture of full-covariance Gaussians fitted by EM. prior: the VAE's prior
+   * N(0, I), not fitted (model.kind vae only, and its default there; the fitted kinds work on a
+   * VAE's μ(x) codes too). Default: `"gaussian-diag"`.
    */
-  kind: 'gaussian-diag' | 'gaussian-full' | 'gmm';
+  kind: 'gaussian-diag' | 'gaussian-full' | 'gmm' | 'prior';
   /** Number of mixture components (gmm only). Default: `5`. */
   components: number;
 }
@@ -233,7 +270,7 @@ export interface OutputsSpec {
 
 /**
  * Numbers beyond the reconstruction error: sample quality measured in the feature space of a digit
- * classifier.
+ * classifier, and the VAE's likelihood bound.
  */
 export interface EvaluateSpec {
   /**
@@ -249,6 +286,12 @@ export interface EvaluateSpec {
    * (FD values from different classifiers are not comparable).
    */
   classifier: ClassifierSpec;
+  /**
+   * vae only: importance samples K per test image for nll_iwae_test, the IWAE estimate of −log
+   * p(x) (Burda et al. 2016) on the whole test split; larger K is tighter and slower (cost grows
+   * linearly). Default: `100`.
+   */
+  iwae_samples: number;
 }
 
 /**
@@ -284,6 +327,13 @@ export interface ClassifierSpec {
 export interface SweepSpec {
   /** Dotted key → list of values; every combination runs (cartesian product, in the order written). */
   grid?: Record<string, unknown[]>;
+  /**
+   * Trials listed one by one, each a map of dotted key → value, run in the order written: for
+   * comparisons a grid cannot express, such as (deep, gaussian-diag), (deep, gmm), (vae, prior).
+   * With grid or random, every grid point is combined with every listed trial (and every random
+   * draw).
+   */
+  trials?: (Record<string, unknown>)[];
   /**
    * n trials drawn with the spec's seed; every other key is a dotted key → a list to pick from or
    * a {min, max, log} range.

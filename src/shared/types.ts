@@ -112,6 +112,8 @@ export interface EpochRecord {
   /** null when there is no validation split. */
   val_loss: number | null;
   seconds: number;
+  /** Training means of the loss's named parts (a VAE's reconstruction and kl, code_l1), when it has any. */
+  parts?: Record<string, number>;
   /** The learning rate of this epoch's steps (train.lr_schedule, train.warmup_epochs). */
   learning_rate?: number;
 }
@@ -144,7 +146,14 @@ export interface PictureData {
   height: number;
   width: number;
   /** Test images and their reconstructions (count × dim each). */
-  reconstructions?: { originals: Float32Array; reconstructed: Float32Array; labels: Uint8Array; count: number };
+  reconstructions?: {
+    originals: Float32Array;
+    reconstructed: Float32Array;
+    labels: Uint8Array;
+    count: number;
+    /** Denoising runs: the corrupted inputs that `reconstructed` was computed from (originals are the clean targets). */
+    noisy?: Float32Array;
+  };
   /** Test codes for the scatter plot; when latent > 2, projected on the codes' first two principal axes. */
   latent?: { x: Float32Array; y: Float32Array; labels: Uint8Array; projected: boolean; xLabel: string; yLabel: string };
   /** side×side decoded lattice, row-major images; axes tell what the grid spans. */
@@ -213,6 +222,8 @@ export interface LossOptions {
   training: boolean;
   /** 1-based epoch, for objectives that change over training (e.g. a KL weight warm-up). */
   epoch: number;
+  /** The encoder's input when it differs from the target x: a corrupted x (denoising, train.input_noise). */
+  input?: import('@tensorflow/tfjs').Tensor2D;
 }
 
 export interface LossResult {
@@ -220,6 +231,19 @@ export interface LossResult {
   loss: import('@tensorflow/tfjs').Scalar;
   /** Named components of the loss (e.g. a VAE's reconstruction and KL), each a batch mean. */
   parts?: Record<string, import('@tensorflow/tfjs').Scalar>;
+}
+
+/** A model with a likelihood (the VAE): its bounds on log p(x), means over n images in nats. */
+export interface VariationalModel extends TrainableAutoencoder {
+  /** ELBO (beta 1), its reconstruction NLL (one seeded ε per image) and closed-form KL. */
+  evidence(x: Float32Array, n: number, seed: number): { elbo: number; reconstruction_nll: number; kl: number };
+  /** The importance-weighted estimate of log p(x) with `samples` samples per image. */
+  iwae(x: Float32Array, n: number, samples: number, seed: number): number;
+}
+
+export function isVariational(model: Autoencoder): model is VariationalModel {
+  const m = model as Partial<VariationalModel>;
+  return typeof m.evidence === 'function' && typeof m.iwae === 'function';
 }
 
 export function isTrainable(model: Autoencoder): model is TrainableAutoencoder {

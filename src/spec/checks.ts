@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { modelKindRegistry, isModelKind } from '../kinds/model/registry.ts';
+import { densityKindRegistry, densityKinds, isDensityKind } from '../kinds/density/registry.ts';
 import { densityKindsUsing, keysIgnoredByDensityKind, keysIgnoredByModelKind } from '../kinds/spec-keys.ts';
 import { scheduleProblems, type LrSchedule } from '../shared/lr-schedule.ts';
 import type { RawIssue } from './messages.ts';
@@ -134,7 +135,7 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
       const p = key.split('.');
       if (wrote(...p)) warnings.push({ path: p, prefer: 'key', message: `ignored: ${modelDescriptor.whyIgnored(key)}` });
     }
-    const own = modelDescriptor.check?.({ model, wrote, input: isMnist ? { pixels: MNIST_PIXELS, name: '28×28 MNIST images' } : undefined });
+    const own = modelDescriptor.check?.({ model, train, wrote, input: isMnist ? { pixels: MNIST_PIXELS, name: '28×28 MNIST images' } : undefined });
     if (own) {
       errors.push(...own.errors);
       warnings.push(...own.warnings);
@@ -196,6 +197,17 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
         message: `${batch} is more than the ${limit} training images of data.limit: every epoch is a single gradient step`,
       });
     }
+  }
+
+  // --- density: kinds that exist for some model kinds only (the VAE's prior) ---
+  const onlyFor = isDensityKind(density.kind) ? densityKindRegistry[density.kind].onlyFor : undefined;
+  if (onlyFor !== undefined && isModelKind(kind) && !onlyFor.includes(kind)) {
+    const fitted = densityKinds.filter((k) => densityKindRegistry[k].onlyFor === undefined).join(', ');
+    errors.push({
+      path: ['density', 'kind'],
+      prefer: 'value',
+      message: `${String(density.kind)} is the prior of model.kind ${onlyFor.join(' or ')}, and model.kind ${kind} has none; use a density fitted on the codes (${fitted}) or set model.kind: ${onlyFor[0]}`,
+    });
   }
 
   // --- density: the keys the kind ignores ---

@@ -19,6 +19,7 @@ const PRESENTATION_OUTPUTS = ['explorer', 'explorer_images', 'train_codes'];
 const ELIDED_AT_DEFAULT = [
   'model.dropout',
   'model.batch_norm',
+  'model.code_l1',
   'model.tied',
   'train.lr_schedule',
   'train.warmup_epochs',
@@ -54,6 +55,8 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);
     if (isPlainObject(parent)) delete parent[segments[segments.length - 1]!];
   }
+  // Blocks left empty by the keys above count for nothing, so adding them does not split run history.
+  for (const [key, value] of Object.entries(out)) if (isPlainObject(value) && Object.keys(value).length === 0) delete out[key];
   return out;
 }
 

@@ -321,6 +321,8 @@ function applyKindDefaults(raw: Record<string, unknown>, filled: Record<string, 
   for (const [key, value] of Object.entries(defaults)) {
     if (getAt(raw, ['model', key]) === undefined) model[key] = structuredClone(value);
   }
+  const density = modelKindRegistry[model.kind].defaultDensity;
+  if (density !== undefined && getAt(raw, ['density', 'kind']) === undefined && isPlainObject(filled.density)) filled.density.kind = density;
 }
 
 /** The spec's own file first, then the files it extends, then overrides; by line and column within each. */

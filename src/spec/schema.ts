@@ -79,7 +79,12 @@ function valueFitsType(schema: JsonSchema, value: unknown): boolean {
   if (schema.enum) return schema.enum.some((v) => typeof v === typeof value);
   switch (schema.type) {
     case 'object':
-      return isPlainObject(value);
+      // Object branches told apart by a constant property (train.input_noise's kind) fit only
+      // values that carry that constant, or leave the property out.
+      return (
+        isPlainObject(value) &&
+        Object.entries(schema.properties ?? {}).every(([key, sub]) => !('const' in sub) || value[key] === undefined || value[key] === sub.const)
+      );
     case 'array':
       return Array.isArray(value);
     case 'integer':

@@ -24,14 +24,14 @@ export function checkSweepValues(raw: Record<string, unknown>): CheckIssue[] {
     }
   };
 
-  const checkValue = (block: 'grid' | 'random', key: string, at: Segment[], value: unknown, what: string) => {
+  const checkValue = (block: 'grid' | 'random' | 'trials', key: string, at: Segment[], value: unknown, what: string, keyAt: Segment[] = ['sweep', block, key]) => {
     const segments = parseDottedPath(key);
     // A key that is no dotted key at all is already reported by the schema's propertyNames rule.
     if (!segments || !keyPattern(block).test(key)) return;
     for (const problem of problemsWhenSet(base, segments, value)) {
       // An unknown key is the key's fault, reported once; anything else belongs to this value.
       const atKey = problem.prefer === 'key' && isPrefix(problem.path, segments);
-      const where = atKey ? ['sweep', block, key] : at;
+      const where = atKey ? keyAt : at;
       push({
         path: where,
         prefer: atKey ? 'key' : 'value',
@@ -46,6 +46,16 @@ export function checkSweepValues(raw: Record<string, unknown>): CheckIssue[] {
       if (!Array.isArray(values)) continue;
       values.forEach((value, index) => checkValue('grid', key, ['sweep', 'grid', key, index], value, `in every trial with ${setting(key, value)}`));
     }
+  }
+
+  const trials = sweep.trials;
+  if (Array.isArray(trials)) {
+    trials.forEach((trial, index) => {
+      if (!isPlainObject(trial)) return;
+      for (const [key, value] of Object.entries(trial)) {
+        checkValue('trials', key, ['sweep', 'trials', index, key], value, `in trial ${index + 1} of sweep.trials`, ['sweep', 'trials', index, key]);
+      }
+    });
   }
 
   const random = sweep.random;
@@ -99,9 +109,10 @@ function setting(key: string, value: unknown): string {
   return `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }
 
-/** The schema's rule for the dotted keys of `sweep.grid` / `sweep.random`. */
-function keyPattern(block: 'grid' | 'random'): RegExp {
-  const names = (schemaAtPath(['sweep', block]) as { propertyNames?: { pattern?: string } } | undefined)?.propertyNames;
+/** The schema's rule for the dotted keys of `sweep.grid` / `sweep.random` / each of `sweep.trials`. */
+function keyPattern(block: 'grid' | 'random' | 'trials'): RegExp {
+  const node = schemaAtPath(['sweep', block]) as { propertyNames?: { pattern?: string }; items?: { propertyNames?: { pattern?: string } } } | undefined;
+  const names = block === 'trials' ? node?.items?.propertyNames : node?.propertyNames;
   return new RegExp(names?.pattern ?? '^[a-z_]+(\\.[a-z_]+)*$');
 }
 

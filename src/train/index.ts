@@ -9,6 +9,7 @@ import { createRng, deriveSeed } from '../shared/random.ts';
 import type { TrainSpec } from '../shared/spec-types.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { Dataset, EpochRecord, Split, TrainableAutoencoder, TrainingResult } from '../shared/types.ts';
+import { checkInputNoise, corruptBatch } from '../shared/input-noise.ts';
 import { learningRateAt, scheduleProblems, type LrSchedule, type ScheduleSettings } from '../shared/lr-schedule.ts';
 import { isKernel, OptimizerStep, optimizerNames } from './optimizer.ts';
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
@@ -64,6 +65,11 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   const rng = createRng(deriveSeed(opts.seed, 'shuffle'));
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batchBuffer = new Float32Array(batchSize * dim);
+  // Denoising: the encoder's corrupted input, filled per step; the clean batch stays the target.
+  const inputNoise = spec.input_noise;
+  if (inputNoise) checkInputNoise(inputNoise);
+  const noisyBuffer = inputNoise ? new Float32Array(batchSize * dim) : null;
+  let step = 0;
   const progress = new ProgressReporter(opts.terminal);
   const logger = opts.logger;
 
@@ -91,6 +97,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       const learningRate = learningRateAt(epoch, schedule);
       optimizer.setLearningRate(learningRate);
       let lossSum = 0;
+      const partSums: Record<string, number> = {};
       for (let b = 0; b < batches; b++) {
         const now = performance.now();
         if (now - lastYield >= YIELD_INTERVAL_MS) {
@@ -106,7 +113,10 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           const src = order[from + r]! * dim;
           batchBuffer.set(train.images.subarray(src, src + dim), r * dim);
         }
-        const loss = trainStep(optimizer, model, epoch, batchBuffer, rows, dim);
+        if (inputNoise) corruptBatch(batchBuffer, noisyBuffer!, rows, dim, inputNoise, opts.seed, step);
+        step++;
+        const { loss, parts } = trainStep(optimizer, model, epoch, batchBuffer, noisyBuffer, rows, dim);
+        for (const [name, value] of Object.entries(parts)) partSums[name] = (partSums[name] ?? 0) + value * rows;
         stepSeconds += (performance.now() - stepStart) / 1000;
         samplesSeen += rows;
         if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
@@ -131,6 +141,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       if (valLoss !== null && !Number.isFinite(valLoss)) throw divergence(spec, epoch, null, batches, valLoss);
       const seconds = (performance.now() - epochStart) / 1000;
       const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds, learning_rate: learningRate };
+      if (Object.keys(partSums).length > 0) record.parts = Object.fromEntries(Object.entries(partSums).map(([name, sum]) => [name, sum / n]));
       history.push(record);
 
       let note = '';
@@ -196,17 +207,32 @@ function trainStep(
   model: TrainableAutoencoder,
   epoch: number,
   buffer: Float32Array,
+  noisy: Float32Array | null,
   rows: number,
   dim: number,
-): number {
-  const lossTensor = tf.tidy((): tf.Scalar => {
+): { loss: number; parts: Record<string, number> } {
+  let partNames: string[] = [];
+  const values = tf.tidy((): tf.Tensor1D => {
     const x = tf.tensor2d(buffer.subarray(0, rows * dim), [rows, dim]);
-    return optimizer.step(() => model.loss(x, { training: true, epoch }).loss);
+    const input = noisy ? tf.tensor2d(noisy.subarray(0, rows * dim), [rows, dim]) : undefined;
+    let parts: tf.Scalar[] = [];
+    // The step returns the loss; the parts (a VAE's reconstruction and KL) are kept out of the
+    // tape's tidy so that one read returns them with the loss.
+    const loss = optimizer.step(() => {
+      const result = model.loss(x, { training: true, epoch, ...(input ? { input } : {}) });
+      partNames = Object.keys(result.parts ?? {});
+      parts = Object.values(result.parts ?? {}).map((t) => tf.keep(t));
+      return result.loss;
+    });
+    const stacked = tf.stack([loss, ...parts]) as tf.Tensor1D;
+    for (const part of parts) part.dispose(); // kept above, so the tidy would not free them
+    return stacked;
   });
   try {
-    return lossTensor.dataSync()[0]!;
+    const read = values.dataSync();
+    return { loss: read[0]!, parts: Object.fromEntries(partNames.map((name, i) => [name, read[i + 1]!])) };
   } finally {
-    lossTensor.dispose();
+    values.dispose();
   }
 }
 

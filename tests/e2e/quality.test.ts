@@ -72,6 +72,17 @@ describe('quality metrics in aelab run', () => {
     expect(values).toEqual([...values].sort((a, b) => a - b));
     expect(fs.existsSync(path.join(out, 'compare-fd-latent.png'))).toBe(true);
     expect(fs.readFileSync(path.join(out, 'compare.html'), 'utf8')).toContain('Sample quality against latent size');
+
+    // A VAE scores the samples of its prior N(0, I) (its default density), with the same cached classifier.
+    const vae = await runCli(['run', spec, '--runs-dir', runsDir, '--set', 'model.kind=vae', '--set', 'evaluate.iwae_samples=2']);
+    expect(vae.code, vae.stderr).toBe(0);
+    expect(vae.stderr).not.toMatch(/training the feature classifier/);
+    const vm = readJson<Record<string, unknown>>(path.join(runsDir, 'tiny', '0003', 'metrics.json'));
+    expect(vm.density_kind).toBe('prior');
+    expect(typeof vm.elbo_test).toBe('number');
+    for (const k of ['fd_samples', 'fd_reconstructions']) expect(vm[k] as number, k).toBeGreaterThan(0);
+    expect(vm.fd_real).toBe(readJson<Record<string, unknown>>(path.join(runs[0]!, 'metrics.json')).fd_real);
+    expect(fs.existsSync(path.join(runsDir, 'tiny', '0003', 'classes.png'))).toBe(true);
   });
 
   it('evaluate.quality: false makes no classifier and no quality metrics', async () => {

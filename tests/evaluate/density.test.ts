@@ -29,7 +29,7 @@ const corners = Float32Array.from([1, 1, 1, -1, -1, 1, -1, -1]);
 
 describe('density registry', () => {
   it('lists the kinds and rejects an unknown one with a UserError naming the valid kinds', () => {
-    expect(densityKinds).toEqual(['gaussian-diag', 'gaussian-full', 'gmm']);
+    expect(densityKinds).toEqual(['gaussian-diag', 'gaussian-full', 'gmm', 'prior']);
     let err: unknown;
     try {
       fitDensity('banana' as DensityKind, corners, 4, 2, opts);
@@ -38,7 +38,7 @@ describe('density registry', () => {
     }
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).issues[0]!.path).toBe('density.kind');
-    expect((err as UserError).message).toContain('gaussian-diag, gaussian-full, gmm');
+    expect((err as UserError).message).toContain('gaussian-diag, gaussian-full, gmm, prior');
   });
 
   it('refuses non-finite codes with a UserError that points at training', () => {
@@ -66,6 +66,22 @@ describe('density registry', () => {
     expect(model.sample(50, 123)).toEqual(a);
     expect(model.sample(50, 124)).not.toEqual(a);
     expect(JSON.parse(JSON.stringify(model.toJSON())).kind).toBe(kind);
+  });
+});
+
+describe('prior', () => {
+  it('is N(0, I) whatever the codes: not fitted, samples with mean 0 and covariance I', () => {
+    const n = 20000;
+    const codes = gaussianCodes(500, [5, -3], [[4, 0], [1, 2]], 2);
+    const model = fitDensity('prior', codes, 500, 2, opts);
+    const probe = Float32Array.from([0, 0, 1, 2]);
+    expect(model.meanLogLikelihood(probe, 2)).toBeCloseTo((-0.5 * (2 * LOG_2PI) + -0.5 * (2 * LOG_2PI + 5)) / 2, 12);
+    expect(model.toJSON()).toMatchObject({ kind: 'prior', dim: 2, distribution: 'N(0, I)', fitted: false });
+    const s = moments(model.sample(n, 5), n, 2);
+    s.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(0.03));
+    expect(s.cov[0]![0]).toBeCloseTo(1, 1);
+    expect(s.cov[1]![1]).toBeCloseTo(1, 1);
+    expect(Math.abs(s.cov[0]![1]!)).toBeLessThan(0.03);
   });
 });
 

@@ -100,6 +100,19 @@ describe('exportDecoder', () => {
     });
   }
 
+  for (const likelihood of ['bernoulli', 'gaussian'] as const) {
+    it(`vae (${likelihood}): the layers from z to the mean image, and its prior N(0, I)`, async () => {
+      const model = await buildModel(deepSpec({ kind: 'vae', latent: 3, encoder: [12], likelihood }), { inputDim: DIM, seed: 5 });
+      expect(model.exportDecoder().layers.map((l) => [l.in, l.out, l.activation])).toEqual([
+        [3, 12, 'relu'],
+        [12, DIM, 'sigmoid'],
+      ]);
+      expectExportMatches(model, 3);
+      expect(model.latentPrior?.()).toEqual([{ weight: 1, mean: [0, 0, 0], covariance: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] }]);
+      model.dispose();
+    });
+  }
+
   it('the exported arrays are copies: changing them does not change the model', async () => {
     const model = await buildModel(deepSpec({ latent: 2, encoder: [8] }), { inputDim: DIM, seed: 4 });
     const z = codes(1, 2, 1);

@@ -57,11 +57,11 @@ export function syntheticDataset(opts: { side?: number; nTrain?: number; nVal?: 
 }
 
 export function deepSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
-  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false, ...overrides };
+  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false, tied: false, ...overrides };
 }
 
 export function trainSpec(overrides: Partial<TrainSpec> = {}): TrainSpec {
-  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 0, min_delta: 0 }, ...overrides };
+  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 0, min_delta: 0 }, kl_warmup_epochs: 0, ...overrides };
 }
 
 /** Mean squared error over all images and pixels, in float64. */

@@ -33,10 +33,10 @@ describe('model registry', () => {
   });
 
   it('refuses an unknown kind with a UserError listing the valid kinds', async () => {
-    const bad = { ...deepSpec(), kind: 'vae' } as unknown as ModelSpec;
+    const bad = { ...deepSpec(), kind: 'flow' } as unknown as ModelSpec;
     const err = await buildModel(bad, { inputDim: d, seed: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).message).toMatch(/model\.kind.*unknown model kind 'vae'; valid kinds: pca, linear, deep/);
+    expect((err as UserError).message).toMatch(/model\.kind.*unknown model kind 'flow'; valid kinds: pca, linear, deep, vae/);
   });
 
   for (const kind of ['pca', 'linear', 'deep']) {
@@ -98,8 +98,8 @@ describe('model registry', () => {
 
     const unknown = path.join(tmp, 'unknown');
     fs.mkdirSync(unknown, { recursive: true });
-    fs.writeFileSync(path.join(unknown, 'aelab-model.json'), JSON.stringify({ format: 'aelab-model', version: 1, kind: 'vae', input_dim: 4, latent: 2 }));
-    await expect(loadModel(unknown)).rejects.toThrow(/unknown model kind 'vae'; valid kinds: pca, linear, deep/);
+    fs.writeFileSync(path.join(unknown, 'aelab-model.json'), JSON.stringify({ format: 'aelab-model', version: 1, kind: 'flow', input_dim: 4, latent: 2 }));
+    await expect(loadModel(unknown)).rejects.toThrow(/unknown model kind 'flow'; valid kinds: pca, linear, deep, vae/);
 
     const model = await buildModel(specs.pca!, { inputDim: d, seed: 1, train: { images, count: n } });
     const truncated = path.join(tmp, 'truncated');

@@ -140,6 +140,28 @@ describe('expandSweep grid and random together', () => {
   });
 });
 
+describe('expandSweep listed trials', () => {
+  it('runs each listed trial once, in the order written, named by its own keys', () => {
+    const sweep = {
+      trials: [
+        { 'model.kind': 'deep', 'density.kind': 'gaussian-diag' },
+        { 'model.kind': 'deep', 'density.kind': 'gmm' },
+        { 'model.kind': 'vae' },
+      ],
+    } as SweepSpec;
+    expect(expandSweep(sweep, 1)).toEqual([
+      { name: 'model.kind=deep,density.kind=gaussian-diag', overrides: { 'model.kind': 'deep', 'density.kind': 'gaussian-diag' } },
+      { name: 'model.kind=deep,density.kind=gmm', overrides: { 'model.kind': 'deep', 'density.kind': 'gmm' } },
+      { name: 'model.kind=vae', overrides: { 'model.kind': 'vae' } },
+    ]);
+  });
+
+  it('crosses every grid point with every listed trial, grid slowest', () => {
+    const sweep = { grid: { 'model.latent': [2, 8] }, trials: [{ 'model.kind': 'deep' }, { 'model.kind': 'linear' }] } as SweepSpec;
+    expect(names(expandSweep(sweep, 1))).toEqual(['latent=2,kind=deep', 'latent=2,kind=linear', 'latent=8,kind=deep', 'latent=8,kind=linear']);
+  });
+});
+
 describe('expandSweep mistakes', () => {
   const bad: { title: string; sweep: unknown; path: string }[] = [
     { title: 'empty sweep', sweep: {}, path: 'sweep' },
@@ -149,6 +171,9 @@ describe('expandSweep mistakes', () => {
     { title: 'log range through zero', sweep: { random: { n: 1, 'train.learning_rate': { min: 0, max: 1, log: true } } }, path: 'sweep.random.train.learning_rate' },
     { title: 'integer range without integers', sweep: { random: { n: 1, 'model.latent': { min: 2.2, max: 2.8, integer: true } } }, path: 'sweep.random.model.latent' },
     { title: 'key in grid and random', sweep: { grid: { 'model.latent': [2] }, random: { n: 1, 'model.latent': [4] } }, path: 'sweep.random.model.latent' },
+    { title: 'empty trials list', sweep: { trials: [] }, path: 'sweep.trials' },
+    { title: 'an empty listed trial', sweep: { trials: [{ 'model.latent': 2 }, {}] }, path: 'sweep.trials[1]' },
+    { title: 'key in grid and a listed trial', sweep: { grid: { 'model.latent': [2] }, trials: [{ 'model.latent': 4 }] }, path: 'sweep.trials' },
     { title: 'key inside another key', sweep: { grid: { model: [{ kind: 'pca' }], 'model.latent': [2] } }, path: 'sweep.grid.model.latent' },
   ];
   for (const c of bad) {

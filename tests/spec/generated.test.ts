@@ -29,7 +29,7 @@ describe('files generated from schemas/experiment.schema.json', () => {
     }
     expect(types).toContain("export type ModelKind = ModelSpec['kind'];");
     expect(types).toContain("export type DensityKind = DensitySpec['kind'];");
-    expect(types).toContain("kind: 'pca' | 'linear' | 'deep';");
+    expect(types).toContain("kind: 'pca' | 'linear' | 'deep' | 'vae';");
     expect(types).toContain("decoder: 'mirror' | number[];");
     expect(types).toContain('random?: { n: number } & Record<string, unknown[] | SweepRange | number>;');
   });

@@ -42,11 +42,33 @@ describe('valid specs', () => {
       name: 'an empty file takes every default',
       text: '',
       check: (spec) => {
-        expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false });
+        expect(spec.model).toEqual({
+          kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false, tied: false,
+        });
+        expect(spec.density.kind).toBe('gaussian-diag');
+        expect(spec.train.input_noise).toBeUndefined();
         expect(spec.data).toEqual({ source: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validation: 5000 });
         expect(spec.train.early_stopping).toEqual({ patience: 0, min_delta: 0 });
         expect(spec.seed).toBe(42);
         expect(spec.sweep).toBeUndefined();
+      },
+    },
+    {
+      name: 'a vae takes its prior as the density unless one is written, and its own defaults',
+      text: lines('model:', '  kind: vae'),
+      check: (spec) => {
+        expect(spec.density.kind).toBe('prior');
+        expect(spec.model).toMatchObject({ likelihood: 'bernoulli', beta: 1 });
+        expect(spec.train.kl_warmup_epochs).toBe(0);
+        expect(spec.evaluate.iwae_samples).toBe(100);
+      },
+    },
+    {
+      name: 'a vae with a fitted density, and denoising settings',
+      text: lines('model: {kind: vae, likelihood: gaussian}', 'density: {kind: gmm}', 'train:', '  input_noise: {kind: masking, fraction: 0.25}'),
+      check: (spec) => {
+        expect(spec.density.kind).toBe('gmm');
+        expect(spec.train.input_noise).toEqual({ kind: 'masking', fraction: 0.25 });
       },
     },
     {
@@ -163,9 +185,55 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       ],
     },
     {
+      name: 'the prior on a model without one',
+      text: lines('model:', '  kind: deep', 'density:', '  kind: prior'),
+      expected: [{ path: 'density.kind', line: 4, message: /prior is the prior of model\.kind vae, and model\.kind deep has none; use a density fitted on the codes \(gaussian-diag, gaussian-full, gmm\) or set model\.kind: vae/ }],
+    },
+    {
+      name: 'a negative beta, an unknown likelihood',
+      text: lines('model:', '  kind: vae', '  beta: -1', '  likelihood: poisson'),
+      expected: [
+        { path: 'model.beta', line: 3, message: /≥ 0, got -1/ },
+        { path: 'model.likelihood', line: 4, message: /bernoulli, gaussian, got "poisson"/ },
+      ],
+    },
+    {
+      name: 'vae with the layer and loss vocabulary it does not build',
+      text: lines(
+        'model:',
+        '  kind: vae',
+        '  encoder: [{conv: 8, kernel: 3, stride: 2}, 32]',
+        '  decoder: mirror',
+        '  activation: [relu, relu]',
+        '  dropout: 0.2',
+        '  batch_norm: true',
+        '  tied: true',
+        'train:',
+        '  loss: bce',
+      ),
+      expected: [
+        { path: 'model.encoder[0]', line: 3, message: /vae has a dense encoder: convolutions are for model\.kind deep/ },
+        { path: 'model.activation', line: 5, message: /vae takes one activation for all hidden layers/ },
+        { path: 'model.dropout', line: 6, message: /vae does not use dropout.*remove model\.dropout or use model\.kind deep/ },
+        { path: 'model.batch_norm', line: 7, message: /vae does not use batch normalisation/ },
+        { path: 'model.tied', line: 8, message: /vae does not tie its decoder.*remove model\.tied or use model\.kind deep/ },
+        { path: 'train.loss', line: 10, message: /negative ELBO.*remove train\.loss and set model\.likelihood/ },
+      ],
+    },
+    {
+      name: 'a masking fraction of 1',
+      text: lines('train:', '  input_noise:', '    kind: masking', '    fraction: 1'),
+      expected: [{ path: 'train.input_noise.fraction', line: 4, message: /< 1, got 1/ }],
+    },
+    {
+      name: 'gaussian input noise without its std',
+      text: lines('train:', '  input_noise: {kind: gaussian}'),
+      expected: [{ path: 'train.input_noise.std', line: 2, message: /required/ }],
+    },
+    {
       name: 'a kind in the wrong case',
       text: lines('model:', '  kind: PCA'),
-      expected: [{ path: 'model.kind', line: 2, message: /must be one of pca, linear, deep, got "PCA"; did you mean `pca`\?/ }],
+      expected: [{ path: 'model.kind', line: 2, message: /must be one of pca, linear, deep, vae, got "PCA"; did you mean `pca`\?/ }],
     },
     {
       name: 'a digit listed twice',
@@ -296,7 +364,15 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       expected: [
         { path: 'sweep.grid["model.latnt"]', line: 3, message: /^model\.latnt: unknown key `latnt`; did you mean `latent`\?$/ },
         { path: 'sweep.grid["model.latent"][0]', line: 4, message: /^model\.latent must be an integer ≥ 1, got 0 \(in every trial with latent=0\)$/ },
-        { path: 'sweep.grid["model.kind"][1]', line: 5, message: /^model\.kind must be one of pca, linear, deep, got "dep"; did you mean `deep`\?/ },
+        { path: 'sweep.grid["model.kind"][1]', line: 5, message: /^model\.kind must be one of pca, linear, deep, vae, got "dep"; did you mean `deep`\?/ },
+      ],
+    },
+    {
+      name: 'listed sweep trials checked where they are written',
+      text: lines('sweep:', '  trials:', '    - {model.kind: deep}', '    - model.kind: dep', '      model.latnt: 2'),
+      expected: [
+        { path: 'sweep.trials[1]["model.kind"]', line: 4, message: /^model\.kind must be one of .*got "dep".*\(in trial 2 of sweep\.trials\)$/ },
+        { path: 'sweep.trials[1]["model.latnt"]', line: 5, message: /^model\.latnt: unknown key `latnt`; did you mean `latent`\?$/ },
       ],
     },
     {

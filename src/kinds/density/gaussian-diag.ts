@@ -2,6 +2,7 @@
 // their (maximum-likelihood) variances, floored so that a dimension the encoder never uses does
 // not give an infinite density.
 import { createRng } from '../../shared/random.ts';
+import type { DensityKind } from '../../shared/spec-types.ts';
 import type { DensityModel } from '../../shared/types.ts';
 import { LOG_2PI, columnMean, toNumbers } from '../../shared/linalg.ts';
 import { checkSampleCount, meanOf, numberList, type DensityFitter, type DensityKindDescriptor } from './types.ts';
@@ -27,6 +28,20 @@ export const fitGaussianDiag: DensityFitter = (codes, n, dim, scale) => {
       floored.push(j);
     }
   }
+  return diagonalGaussian('gaussian-diag', mean, variance, () => ({
+    kind: 'gaussian-diag',
+    dim,
+    n_fit: n,
+    mean: toNumbers(mean),
+    variance: toNumbers(variance),
+    variance_floor: floor,
+    floored_dimensions: floored,
+  }));
+};
+
+/** N(mean, diag(variance)) as a DensityModel of the given kind (also the VAE's prior, N(0, I)). */
+export function diagonalGaussian(kind: DensityKind, mean: Float64Array, variance: Float64Array, toJSON: () => Record<string, unknown>): DensityModel {
+  const dim = mean.length;
   const std = variance.map(Math.sqrt);
   let logNorm = -0.5 * dim * LOG_2PI;
   for (let j = 0; j < dim; j++) logNorm -= 0.5 * Math.log(variance[j]!);
@@ -40,8 +55,8 @@ export const fitGaussianDiag: DensityFitter = (codes, n, dim, scale) => {
     return logNorm - 0.5 * q;
   };
 
-  const model: DensityModel = {
-    kind: 'gaussian-diag',
+  return {
+    kind,
     dim,
     meanLogLikelihood: (z, count) => meanOf(dim, z, count, logPdf),
     sample: (count, seed) => {
@@ -53,18 +68,9 @@ export const fitGaussianDiag: DensityFitter = (codes, n, dim, scale) => {
       }
       return out;
     },
-    toJSON: () => ({
-      kind: 'gaussian-diag',
-      dim,
-      n_fit: n,
-      mean: toNumbers(mean),
-      variance: toNumbers(variance),
-      variance_floor: floor,
-      floored_dimensions: floored,
-    }),
+    toJSON,
   };
-  return model;
-};
+}
 
 export const gaussianDiagKind: DensityKindDescriptor<'gaussian-diag'> = {
   kind: 'gaussian-diag',

@@ -13,12 +13,14 @@ import type { DensityModel } from '../../shared/types.ts';
 import { gaussianDiagKind } from './gaussian-diag.ts';
 import { gaussianFullKind } from './gaussian-full.ts';
 import { gmmKind } from './gmm.ts';
+import { priorKind } from './prior.ts';
 import type { DensityFitOptions, DensityKindDescriptor } from './types.ts';
 
 export const densityKindRegistry = {
   'gaussian-diag': gaussianDiagKind,
   'gaussian-full': gaussianFullKind,
   gmm: gmmKind,
+  prior: priorKind,
 } satisfies { [K in DensityKind]: DensityKindDescriptor<K> };
 
 /** Every density kind, in display order. */

@@ -1,6 +1,6 @@
 // The contract every density kind implements: one descriptor per kind (its file in this folder)
 // holding everything about it — name, spec keys, how it is described, how it is fitted.
-import type { DensityKind, DensitySpec } from '../../shared/spec-types.ts';
+import type { DensityKind, DensitySpec, ModelKind } from '../../shared/spec-types.ts';
 import type { DensityModel, GaussianComponent } from '../../shared/types.ts';
 
 /**
@@ -34,6 +34,8 @@ export interface DensityKindDescriptor<K extends DensityKind = DensityKind> {
    * written, left out of the spec hash, shown as '-' by compare.
    */
   readonly uses: readonly string[];
+  /** Model kinds this density exists for (the VAE's prior: vae); absent for every kind. The spec check refuses others. */
+  readonly onlyFor?: readonly ModelKind[];
   /** What the report calls the fitted density, e.g. 'Gaussian mixture with 5 components'. */
   describe(spec: DensitySpec): string;
   /** Pure JavaScript (no tfjs): density kinds run wherever the codes are. */

@@ -60,6 +60,7 @@ export function denseMseNetwork(kind: ModelKind, hidden: (spec: ModelSpec) => Hi
         latent: spec.latent,
         ...hidden(spec),
         outputActivation: spec.output_activation,
+        codeL1: spec.code_l1,
         seed: opts.seed,
         objective: objectiveFor(opts.loss),
       });

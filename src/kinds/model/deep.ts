@@ -10,7 +10,17 @@ export const deepKind: TrainableModelKind<'deep'> = {
   order: 2,
   trainable: true,
   objective: reconstructionMse,
-  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'model.dropout', 'model.batch_norm', 'model.tied', 'train'],
+  uses: [
+    'model.encoder',
+    'model.decoder',
+    'model.activation',
+    'model.output_activation',
+    'model.dropout',
+    'model.batch_norm',
+    'model.tied',
+    'model.code_l1',
+    'train',
+  ],
   whyIgnored: (key) => `model.kind is deep, which does not use ${key}`,
   describe(spec) {
     const decoder = spec.decoder === 'mirror' ? 'mirrored decoder' : `decoder ${spec.decoder.join('-')}`;

@@ -13,12 +13,14 @@ import type { ModelKind } from '../../shared/spec-types.ts';
 import { deepKind } from './deep.ts';
 import { linearKind } from './linear.ts';
 import { pcaKind } from './pca.ts';
+import { vaeKind } from './vae.ts';
 import type { ModelKindDescriptor } from './types.ts';
 
 export const modelKindRegistry = {
   pca: pcaKind,
   linear: linearKind,
   deep: deepKind,
+  vae: vaeKind,
 } satisfies { [K in ModelKind]: ModelKindDescriptor<K> };
 
 /** Every model kind, in display order. */

@@ -3,7 +3,7 @@
 // loaded, and for trainable kinds the training objective. Nothing here loads tfjs: tensor types
 // are type-only imports, and builders reach src/model/ through a dynamic import().
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelKind, ModelSpec } from '../../shared/spec-types.ts';
+import type { DensityKind, ModelKind, ModelSpec, TrainSpec } from '../../shared/spec-types.ts';
 import type { Autoencoder, LossResult, LossOptions } from '../../shared/types.ts';
 
 export type Tfjs = typeof tf;
@@ -17,6 +17,8 @@ export interface BuildOptions {
   loss?: 'mse' | 'bce';
   /** Training images (row-major count×inputDim); PCA is fitted on them, exactly, while building. */
   train?: { images: Float32Array; count: number };
+  /** The spec's train block, for kinds whose model holds training settings (vae: train.kl_warmup_epochs). */
+  trainSpec?: TrainSpec;
 }
 
 /** aelab-model.json, the manifest every saved model folder holds; kind-specific fields ride along. */
@@ -43,6 +45,8 @@ export interface KindIssue {
 export interface KindCheckContext {
   /** The model block with defaults filled in (values may still be ones the schema rejected). */
   model: Record<string, unknown>;
+  /** The train block with defaults filled in (same caveat), for kinds whose objective rules out a train key. */
+  train: Record<string, unknown>;
   /** True when the user wrote the key (after extends and overrides, before defaults). */
   wrote(...path: SpecSegment[]): boolean;
   /** The image size when it is known before loading data (the bundled MNIST), else undefined. */
@@ -70,6 +74,8 @@ export interface TrainingObjective {
   readonly name: string;
   /** What the loss measures, for people: 'mean squared error between x̂ and x'. */
   readonly description: string;
+  /** The loss chart's name for it when not the mean squared error, e.g. 'negative ELBO, nats per image'. */
+  readonly chartLabel?: string;
   /**
    * The loss of one batch (a mean over its rows, so that batches of different sizes weigh by
    * their rows). `tf` is passed in so that this file does not load tfjs.
@@ -93,6 +99,8 @@ interface ModelKindBase<K extends ModelKind> {
   whyIgnored(key: string): string;
   /** Values for model keys the user did not write, where the schema's default does not suit this kind. */
   readonly defaults?: Partial<Omit<ModelSpec, 'kind'>>;
+  /** density.kind when the spec does not write one, where the schema's default does not suit this kind (vae: its prior). */
+  readonly defaultDensity?: DensityKind;
   /** Checks a schema cannot express, for this kind only. */
   check?(ctx: KindCheckContext): KindCheckResult;
   /** One line for the report, e.g. 'PCA, latent 2'. */

@@ -1,0 +1,69 @@
+// train.workers → how many threads one run trains on, and why (recorded in run.json).
+//   auto: the machine's cores, divided among the sweep's --jobs (so jobs × workers never exceeds
+//         the cores), and 1 where threads cannot help: tfjs-node (native TensorFlow already uses
+//         every core), the pure-JS cpu backend, a model or optimizer a worker cannot replicate
+//         exactly, or a step so small that thread start-up and synchronisation would cost more
+//         than they save.
+//   N:    N threads; a request that cannot be honoured exactly is a UserError naming why.
+import { UserError } from '../../shared/errors.ts';
+
+export type WorkersRequest = 'auto' | number;
+
+export interface WorkersRequestContext {
+  requested: WorkersRequest;
+  backend: 'tensorflow' | 'wasm' | 'cpu';
+  /** The machine's cores (os.availableParallelism()). */
+  cores: number;
+  /** Runs training at once in this command (a sweep's --jobs); 1 for a single run. */
+  jobs: number;
+  /** Why a worker could not replicate this run exactly (model kind, optimizer…); null when it can. */
+  unsupported: string | null;
+  params: number;
+  batchSize: number;
+}
+
+export interface WorkersDecision {
+  requested: WorkersRequest;
+  workers: number;
+  /** One line: why this many. */
+  reason: string;
+}
+
+/**
+ * Below this many parameter × sample products per step (about 5 ms of single-thread wasm work),
+ * the two barriers and the parameter copies of a data-parallel step cost about what a second
+ * thread saves; `auto` keeps such runs (the tests' toy models, small explorations) on one thread.
+ */
+export const MIN_PARALLEL_WORK = 2e7;
+
+export function resolveWorkers(ctx: WorkersRequestContext): WorkersDecision {
+  const { requested } = ctx;
+  if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1)) {
+    throw new UserError([{ path: 'train.workers', message: `must be 'auto' or a positive integer, got ${JSON.stringify(requested)}` }]);
+  }
+  const one = (reason: string): WorkersDecision => ({ requested, workers: 1, reason });
+  const refuse = (why: string): never => {
+    throw new UserError([{ path: 'train.workers', message: `${requested} workers are not possible here: ${why}; set train.workers to 1 or auto` }]);
+  };
+  const blocker =
+    ctx.backend === 'tensorflow'
+      ? 'tfjs-node (native TensorFlow) already uses every core'
+      : ctx.backend === 'cpu'
+        ? 'data-parallel training needs the wasm backend (the cpu backend is the slow fallback)'
+        : ctx.unsupported;
+  if (requested === 1) return one('train.workers is 1');
+  if (blocker !== null) return requested === 'auto' ? one(blocker) : refuse(blocker);
+  if (requested !== 'auto') {
+    if (requested > ctx.batchSize) refuse(`a batch of ${ctx.batchSize} cannot be split into ${requested} slices`);
+    return { requested, workers: requested, reason: `train.workers is ${requested}` };
+  }
+  const share = Math.floor(ctx.cores / Math.max(1, ctx.jobs));
+  if (share <= 1) {
+    return one(ctx.jobs > 1 ? `${ctx.jobs} jobs share ${ctx.cores} core${ctx.cores === 1 ? '' : 's'}` : 'this machine has one core');
+  }
+  if (ctx.params * ctx.batchSize < MIN_PARALLEL_WORK) {
+    return one(`a step of ${ctx.params.toLocaleString('en-US')} parameters × ${ctx.batchSize} samples is too small to gain from threads`);
+  }
+  const workers = Math.min(share, ctx.batchSize);
+  return { requested, workers, reason: `auto: ${workers} of ${ctx.cores} cores${ctx.jobs > 1 ? ` (${ctx.jobs} jobs)` : ''}` };
+}

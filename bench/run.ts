@@ -33,6 +33,7 @@ import type { BackendInfo } from '../src/shared/types.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
+import { benchParallel, benchScaling } from './scaling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK_DIR = path.join(ROOT, 'bench', 'out', 'bench-run');
@@ -41,7 +42,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'training', 'e2e', 'sweep', 'start'] as const;
+const SECTIONS = ['data', 'pca', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -59,6 +60,13 @@ interface Plan {
   sweepTrials: number;
   sweepEpochs: number;
   startRepeats: number;
+  /** Repeats of the four interleaved parallel measurements (aelab 1, 2 threads; PyTorch 1, 2). */
+  parallelRepeats: number;
+  parallelSteps: number;
+  /** Samples timed per cell of the scaling table. */
+  scalingSamples: number;
+  /** Epochs of the run on all 55,000 training images whose peak RSS is measured. */
+  rssEpochs: number;
 }
 
 const FULL: Plan = {
@@ -73,8 +81,24 @@ const FULL: Plan = {
   sweepTrials: 4,
   sweepEpochs: 8,
   startRepeats: 1,
+  parallelRepeats: 5,
+  parallelSteps: 40,
+  scalingSamples: 10240,
+  rssEpochs: 1,
 };
-const QUICK: Plan = { ...FULL, quick: true, dataRepeats: 3, pcaRepeats: 3, trainingRepeats: 3, trainingBatches: 12, e2ePairs: 1, sweepPairs: 1 };
+const QUICK: Plan = {
+  ...FULL,
+  quick: true,
+  dataRepeats: 3,
+  pcaRepeats: 3,
+  trainingRepeats: 3,
+  trainingBatches: 12,
+  e2ePairs: 1,
+  sweepPairs: 1,
+  parallelRepeats: 3,
+  parallelSteps: 20,
+  scalingSamples: 5120,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: wall time from spawn to exit; peak RSS and CPU time reported by each process
@@ -265,6 +289,27 @@ interface BareOutput {
   epochs: number;
 }
 
+/**
+ * `--set train.workers=1` once the spec has the key: the bare loop trains on one thread, so the
+ * overhead comparison keeps aelab on one too (the parallel section measures the threads).
+ */
+const ONE_THREAD: string[] = specHasWorkers() ? ['--set', 'train.workers=1'] : [];
+
+function specHasWorkers(): boolean {
+  const schema = readJson<{ properties?: { train?: { properties?: Record<string, unknown> } } }>(path.join(ROOT, 'schemas', 'experiment.schema.json'));
+  return schema.properties?.train?.properties?.workers !== undefined;
+}
+
+/** Peak RSS of `aelab run` of the lecture model on all ten digits (55,000 training images). */
+async function benchRss55k(plan: Plan, log: (s: string) => void) {
+  const runsDir = path.join(WORK_DIR, 'rss55k');
+  const child = await runChild([AELAB, 'run', LECTURE_SPEC, '--set', 'data.digits=[0,1,2,3,4,5,6,7,8,9]', '--set', `train.epochs=${plan.rssEpochs}`, '--runs-dir', runsDir]);
+  const dir = lastLine(child.stdout);
+  const metrics = readJson<AelabMetrics>(path.join(dir, 'metrics.json'));
+  log(`  run on all 55,000 training images (${plan.rssEpochs} epoch): ${child.wall_seconds.toFixed(1)} s wall, peak RSS ${child.max_rss_mb.toFixed(0)} MB, ${metrics.samples_per_second.toFixed(0)} samples/s`);
+  return { n_train: metrics.n_train, epochs: plan.rssEpochs, wall_seconds: child.wall_seconds, max_rss_mb: child.max_rss_mb, samples_per_second: metrics.samples_per_second };
+}
+
 async function benchEndToEnd(plan: Plan, log: (s: string) => void) {
   const aelab: { child: ChildResult; metrics: AelabMetrics; final_loss: number }[] = [];
   const bare: { child: ChildResult; out: BareOutput }[] = [];
@@ -274,7 +319,7 @@ async function benchEndToEnd(plan: Plan, log: (s: string) => void) {
     for (const which of order) {
       if (which === 'aelab') {
         const runsDir = path.join(WORK_DIR, 'e2e', String(p + 1));
-        const child = await runChild([AELAB, 'run', LECTURE_SPEC, '--set', `train.epochs=${epochs}`, '--runs-dir', runsDir]);
+        const child = await runChild([AELAB, 'run', LECTURE_SPEC, '--set', `train.epochs=${epochs}`, ...ONE_THREAD, '--runs-dir', runsDir]);
         const dir = lastLine(child.stdout);
         const metrics = readJson<AelabMetrics>(path.join(dir, 'metrics.json'));
         const history = fs.readFileSync(path.join(dir, 'history.csv'), 'utf8').trim().split('\n');
@@ -433,6 +478,8 @@ interface Results {
   data?: Awaited<ReturnType<typeof benchDataLoad>>;
   pca?: Awaited<ReturnType<typeof benchPca>>;
   training?: Awaited<ReturnType<typeof benchTraining>>;
+  parallel?: Awaited<ReturnType<typeof benchParallel>>;
+  scaling?: Awaited<ReturnType<typeof benchScaling>> & { rss_55k: Awaited<ReturnType<typeof benchRss55k>> };
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
@@ -468,6 +515,43 @@ function buildRows(r: Results): Row[] {
       ok: t.ratio >= 5,
       stretch: t.ratio >= 7,
     });
+  }
+  if (r.parallel) {
+    const p = r.parallel;
+    const loads = (xs: { load: number }[]) => `load ${Math.min(...xs.map((x) => x.load)).toFixed(1)}–${Math.max(...xs.map((x) => x.load)).toFixed(1)}`;
+    rows.push({ measurement: 'Lecture model, batch 256, 1 thread (train.workers 1)³', result: `${fmt(p.aelab['1'].median)} samples/s (${loads(p.aelab['1'].runs)})`, target: '', ok: null });
+    rows.push({ measurement: 'Lecture model, batch 256, 2 threads (train.workers 2)', result: `${fmt(p.aelab['2'].median)} samples/s (${loads(p.aelab['2'].runs)})`, target: '', ok: null });
+    rows.push({ measurement: '2 threads / 1 thread', result: `${p.speedup.toFixed(2)}× (per repeat ${p.speedup_per_repeat.map((x) => x.toFixed(2)).join(', ')})`, target: '≥ 1.7×', ok: p.speedup >= 1.7 });
+    if (p.torch && p.torch_over_aelab) {
+      for (const t of ['1', '2'] as const) {
+        rows.push({
+          measurement: `PyTorch ${p.torch.version}, ${t} thread${t === '1' ? '' : 's'}, same model/data/batch/Adam`,
+          result: `${fmt(p.torch.threads[t].median)} samples/s: ${p.torch_over_aelab[t].toFixed(2)}× aelab's (${loads(p.torch.threads[t].runs)})`,
+          target: 'parity (1×)',
+          ok: null,
+        });
+      }
+    } else {
+      rows.push({ measurement: 'PyTorch, same model/data/batch/Adam', result: 'PyTorch not installed', target: '', ok: null });
+    }
+  }
+  if (r.scaling) {
+    const sc = r.scaling;
+    for (const cell of sc.training) {
+      if (cell.threads !== 1) continue;
+      const two = sc.training.find((c) => c.threads === 2 && c.batch_size === cell.batch_size && c.width === cell.width);
+      rows.push({
+        measurement: `Scaling: batch ${cell.batch_size}, width ×${cell.width} (${fmt(cell.params / 1e6, 2)} M params)`,
+        result: `${fmt(cell.samples_per_second)} / ${two ? fmt(two.samples_per_second) : '—'} samples/s on 1 / 2 threads (load ${cell.load.toFixed(1)})`,
+        target: '',
+        ok: null,
+      });
+    }
+    for (const n of [...new Set(sc.pca.map((x) => x.n))]) {
+      const cells = sc.pca.filter((x) => x.n === n);
+      rows.push({ measurement: `Scaling: PCA fit, n = ${fmt(n)}, k = ${cells.map((c) => c.k).join(' / ')}`, result: `${cells.map((c) => fmt(c.seconds * 1000)).join(' / ')} ms`, target: '', ok: null });
+    }
+    rows.push({ measurement: `Peak RSS, \`aelab run\` on all ${fmt(sc.rss_55k.n_train)} training images`, result: `${fmt(sc.rss_55k.max_rss_mb)} MB`, target: '', ok: null });
   }
   if (r.e2e) {
     const e = r.e2e;
@@ -596,6 +680,8 @@ async function main(): Promise<void> {
       e2e: `${plan.e2ePairs} alternating pairs of child processes`,
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
       start: plan.startRepeats,
+      parallel: `${plan.parallelRepeats} repeats of 4 interleaved measurements (${plan.parallelSteps} timed steps each)`,
+      scaling: `1 measurement per cell (~${plan.scalingSamples} timed samples), PCA 1 fit per cell, 1 run on 55,000 images`,
     },
   };
   log(`bench (${results.mode}): ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, tfjs ${machine.tfjs} ${machine.backend}`);
@@ -615,6 +701,18 @@ async function main(): Promise<void> {
   await section('data', `data load, ${plan.dataRepeats} repeats`, () => benchDataLoad(plan.dataRepeats), (v) => (results.data = v));
   await section('pca', `PCA fit, ${plan.pcaRepeats} repeats per k`, () => benchPca(plan.pcaRepeats), (v) => (results.pca = v));
   await section('training', `training speed, fast matmul on/off, ${plan.trainingRepeats} repeats`, () => benchTraining(plan, log), (v) => (results.training = v));
+  const lectureImages = () => loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT }).train.images;
+  await section('parallel', `data-parallel training 1 vs 2 threads, beside PyTorch, ${plan.parallelRepeats} repeats`, () => benchParallel({ repeats: plan.parallelRepeats, steps: plan.parallelSteps, images: lectureImages(), log }), (v) => (results.parallel = v));
+  await section(
+    'scaling',
+    'scaling: batch, width, PCA n and k, peak RSS on 55,000 images',
+    async () => {
+      const all = loadDataset({ source: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validation: 5000 }, { baseDir: ROOT });
+      const table = await benchScaling({ samples: plan.scalingSamples, images: lectureImages(), pcaImages: all.train.images, pcaCount: all.train.count, log });
+      return { ...table, rss_55k: await benchRss55k(plan, log) };
+    },
+    (v) => (results.scaling = v),
+  );
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
@@ -630,6 +728,9 @@ async function main(): Promise<void> {
 
   const footnotes = [
     results.e2e ? '¹ aelab run also evaluates the model, fits the latent density, renders the pictures and the report; the bare script only trains.' : null,
+    results.parallel
+      ? '³ In-process, the real images, a loss read per step, 2 warm-up steps; the 1- and 2-thread (and PyTorch) measurements alternate within each repeat. Loads are the 1-minute load average before each measurement.'
+      : null,
     results.training
       ? '² In-process micro-benchmark: pre-built batches, loss read once at the end. The e2e rows train on the real images with a loss read per batch, in a fresh process per run.'
       : null,

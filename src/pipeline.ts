@@ -180,7 +180,7 @@ async function executeRun(
     const trainCodes = encodeSplit(model, data.train);
     const testCodes = encodeSplit(model, data.test);
     const density = fitDensity(spec.density.kind, trainCodes, data.train.count, model.latent, {
-      components: spec.density.components,
+      ...spec.density,
       seed: deriveSeed(spec.seed, 'density'),
     });
     writeJsonAtomic(path.join(dir, 'density.json'), density.toJSON());

@@ -1,6 +1,7 @@
 // The comparison table: the spec parameters that differ between runs, then the headline metrics;
 // sorted, with the best run (lowest test MSE) marked, and printed as text, Markdown, CSV or JSON.
 import path from 'node:path';
+import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import { UserError } from '../shared/errors.ts';
 import type { ComparedRun } from './inputs.ts';
 
@@ -15,18 +16,12 @@ const IGNORED_SPEC_KEYS: ReadonlySet<string> = new Set(['name', 'description', '
 const BEST_METRIC: CompareMetric = 'test_mse';
 
 /**
- * Settings a run's kind does not use (the spec stage warns about the same keys when they are
- * written): they hold defaults that did nothing, so they show '-' and never count as a
- * difference — else every pca-vs-deep table would list train.* and the layer keys.
+ * Settings a run's kinds do not use (their descriptors say which; the spec stage warns about the
+ * same keys when they are written): they hold defaults that did nothing, so they show '-' and never
+ * count as a difference — else every pca-vs-deep table would list train.* and the layer keys.
  */
-const UNUSED_BY_MODEL_KIND: Record<string, readonly string[]> = {
-  pca: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'train'],
-  linear: ['model.encoder', 'model.decoder', 'model.activation'],
-};
-
 function appliesTo(key: string, flat: Map<string, unknown>): boolean {
-  const unused = [...(UNUSED_BY_MODEL_KIND[String(flat.get('model.kind'))] ?? [])];
-  if (flat.get('density.kind') !== 'gmm') unused.push('density.components');
+  const unused = keysIgnoredBySpec({ model: { kind: flat.get('model.kind') }, density: { kind: flat.get('density.kind') } });
   return !unused.some((prefix) => key === prefix || key.startsWith(`${prefix}.`) || key.startsWith(`${prefix}[`));
 }
 

@@ -6,7 +6,7 @@ import { createRng, deriveSeed, type Rng } from '../shared/random.ts';
 import type { OutputsSpec } from '../shared/spec-types.ts';
 import type { Autoencoder, Dataset, DensityModel, PictureData, Split } from '../shared/types.ts';
 import { checkModelFits, encodeSplit } from './metrics.ts';
-import { columnMean, covariance, percentileOfSorted, symmetricEigen, toFloat64 } from './linalg.ts';
+import { columnMean, covariance, percentileOfSorted, symmetricEigen, toFloat64 } from '../shared/linalg.ts';
 
 /** The manifold plane for latent ≠ 2 spans ±this many standard deviations along each principal axis. */
 export const MANIFOLD_PLANE_STDS = 2.5;

@@ -4,20 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileError } from '../shared/errors.ts';
 import { writeJsonAtomic } from '../shared/fs.ts';
-import type { ModelKind } from '../shared/types.ts';
+import type { ModelManifest } from '../kinds/model/types.ts';
+
+export type { ModelManifest };
 
 export const MANIFEST_FILE = 'aelab-model.json';
-const FORMAT = 'aelab-model';
+const FORMAT: ModelManifest['format'] = 'aelab-model';
 const FORMAT_VERSION = 1;
-
-export interface ModelManifest {
-  format: typeof FORMAT;
-  version: number;
-  kind: ModelKind;
-  input_dim: number;
-  latent: number;
-  [key: string]: unknown;
-}
 
 export function writeManifest(dir: string, fields: Omit<ModelManifest, 'format' | 'version'>): void {
   writeJsonAtomic(path.join(dir, MANIFEST_FILE), { format: FORMAT, version: FORMAT_VERSION, ...fields });

@@ -1,5 +1,6 @@
-// Autoencoders trained by gradient descent: `linear` (z = Ax + b, x̂ = out(Cz + d)) and `deep`
-// (Dense encoder → linear latent → Dense decoder → output activation). One tfjs Sequential holds
+// Autoencoders trained by gradient descent, built from a plain options object that the kinds
+// `linear` (no hidden layers: z = Ax + b, x̂ = out(Cz + d)) and `deep` (Dense encoder → linear
+// latent → Dense decoder → output activation) fill in. One tfjs Sequential holds
 // every layer (the `network`, x → x̂, which training and saving use); encode and decode apply the
 // encoder's and decoder's slices of those same layers, so they share the weights.
 import os from 'node:os';
@@ -7,13 +8,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../shared/errors.ts';
 import { deriveSeed } from '../shared/random.ts';
-import type { ModelSpec } from '../shared/spec-types.ts';
-import type { TrainableAutoencoder } from '../shared/types.ts';
+import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
+import type { ModelKind, ModelSpec } from '../shared/spec-types.ts';
+import type { LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
-import { writeManifest, type ModelManifest } from './manifest.ts';
+import { writeManifest } from './manifest.ts';
 
-export type NetworkKind = 'linear' | 'deep';
 export type HiddenActivation = ModelSpec['activation'];
 export type OutputActivation = ModelSpec['output_activation'];
 
@@ -40,31 +41,44 @@ export const hiddenActivations = Object.keys(TFJS_ACTIVATION) as HiddenActivatio
 
 /** What the saved manifest records beyond kind and sizes, to rebuild the encoder/decoder split. */
 export interface NetworkDescription {
-  kind: NetworkKind;
+  /** The model kind whose descriptor built this network (recorded in the manifest). */
+  kind: ModelKind;
   inputDim: number;
   latent: number;
   /** Hidden widths, input side first / latent side first (empty for linear). */
   encoderWidths: number[];
   decoderWidths: number[];
+  /** Activation of the hidden layers; null when there are none. */
   activation: HiddenActivation | null;
   outputActivation: OutputActivation;
   /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
   encoderLayerCount: number;
 }
 
+/**
+ * buildNetwork's options: the architecture (spec errors about widths name model.encoder and
+ * model.decoder), the seed of the initial weights and what training minimises.
+ */
+export interface NetworkOptions extends Omit<NetworkDescription, 'encoderLayerCount'> {
+  seed: number;
+  objective: TrainingObjective;
+}
+
 export class NetworkAutoencoder implements TrainableAutoencoder {
-  readonly kind: NetworkKind;
+  readonly kind: ModelKind;
   readonly inputDim: number;
   readonly latent: number;
   readonly network: tf.LayersModel;
   readonly description: NetworkDescription;
+  readonly objective: TrainingObjective;
   private readonly encoderLayers: tf.layers.Layer[];
   private readonly decoderLayers: tf.layers.Layer[];
   private disposed = false;
 
-  constructor(network: tf.LayersModel, description: NetworkDescription) {
+  constructor(network: tf.LayersModel, description: NetworkDescription, objective: TrainingObjective) {
     this.network = network;
     this.description = description;
+    this.objective = objective;
     this.kind = description.kind;
     this.inputDim = description.inputDim;
     this.latent = description.latent;
@@ -93,6 +107,12 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       (b) => applyLayers(this.decoderLayers, applyLayers(this.encoderLayers, b)),
       `${this.kind}.reconstruct`,
     );
+  }
+
+  loss(x: tf.Tensor2D, opts: LossOptions): LossResult {
+    this.assertLive();
+    const reconstruction = this.network.apply(x, { training: opts.training }) as tf.Tensor2D;
+    return this.objective.loss(tf, { x, reconstruction }, opts);
   }
 
   paramCount(): number {
@@ -143,26 +163,23 @@ function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor {
   return h;
 }
 
-/** Builds an untrained linear or deep autoencoder with seeded initial weights. */
-export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): NetworkAutoencoder {
-  const kind = spec.kind;
-  if (kind !== 'linear' && kind !== 'deep') throw new Error(`buildNetwork: not a network kind: ${kind}`);
-  if (!Number.isInteger(spec.latent) || spec.latent < 1) {
-    throw new UserError([{ path: 'model.latent', message: `must be a positive integer, got ${String(spec.latent)}` }]);
+/** Builds an untrained autoencoder network with seeded initial weights. */
+export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
+  const { kind, inputDim, latent, encoderWidths, decoderWidths, activation, outputActivation, seed } = opts;
+  if (!Number.isInteger(latent) || latent < 1) {
+    throw new UserError([{ path: 'model.latent', message: `must be a positive integer, got ${String(latent)}` }]);
   }
-  const encoderWidths = kind === 'deep' ? [...spec.encoder] : [];
-  const decoderWidths = kind === 'deep' ? (spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder]) : [];
+  // A mirrored decoder repeats the encoder's widths, so a bad width is reported at the encoder first.
   encoderWidths.forEach((w, i) => checkWidth(w, `model.encoder[${i}]`));
-  if (spec.decoder !== 'mirror') decoderWidths.forEach((w, i) => checkWidth(w, `model.decoder[${i}]`));
-  const activation = kind === 'deep' ? spec.activation : null;
+  decoderWidths.forEach((w, i) => checkWidth(w, `model.decoder[${i}]`));
   if (activation !== null && !(activation in TFJS_ACTIVATION)) {
     throw new UserError([{ path: 'model.activation', message: `unknown activation '${String(activation)}'; valid: ${hiddenActivations.join(', ')}` }]);
   }
-  if (spec.output_activation !== 'sigmoid' && spec.output_activation !== 'linear') {
-    throw new UserError([{ path: 'model.output_activation', message: `must be sigmoid or linear, got '${String(spec.output_activation)}'` }]);
+  if (outputActivation !== 'sigmoid' && outputActivation !== 'linear') {
+    throw new UserError([{ path: 'model.output_activation', message: `must be sigmoid or linear, got '${String(outputActivation)}'` }]);
   }
 
-  checkTrainableSize([inputDim, ...encoderWidths, spec.latent, ...decoderWidths, inputDim], kind);
+  checkTrainableSize([inputDim, ...encoderWidths, latent, ...decoderWidths, inputDim], encoderWidths.length > 0 ? 'model.encoder' : 'model.latent');
 
   const layers: tf.layers.Layer[] = [];
   const dense = (name: string, units: number, act: DenseActivation | null) => {
@@ -182,22 +199,17 @@ export function buildNetwork(spec: ModelSpec, inputDim: number, seed: number): N
     if (activation === 'leaky_relu') layers.push(tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA }));
   };
   encoderWidths.forEach((w, i) => hidden(`encoder_${i + 1}`, w));
-  dense('latent', spec.latent, 'linear');
+  dense('latent', latent, 'linear');
   const encoderLayerCount = layers.length;
   decoderWidths.forEach((w, i) => hidden(`decoder_${i + 1}`, w));
-  dense('reconstruction', inputDim, spec.output_activation);
+  dense('reconstruction', inputDim, outputActivation);
 
   const network = tf.sequential({ name: `aelab_${kind}`, layers });
-  return new NetworkAutoencoder(network, {
-    kind,
-    inputDim,
-    latent: spec.latent,
-    encoderWidths,
-    decoderWidths,
-    activation,
-    outputActivation: spec.output_activation,
-    encoderLayerCount,
-  });
+  return new NetworkAutoencoder(
+    network,
+    { kind, inputDim, latent, encoderWidths: [...encoderWidths], decoderWidths: [...decoderWidths], activation, outputActivation, encoderLayerCount },
+    opts.objective,
+  );
 }
 
 /**
@@ -209,7 +221,7 @@ const BYTES_PER_PARAMETER_IN_TRAINING = 16;
 /** wasm32's address space: the wasm backend keeps all tensors in one heap of at most 4 GiB. */
 const WASM_HEAP_BYTES = 4 * 1024 ** 3;
 
-function checkTrainableSize(widths: number[], kind: NetworkKind): void {
+function checkTrainableSize(widths: number[], where: string): void {
   let params = 0;
   for (let i = 1; i < widths.length; i++) params += widths[i - 1]! * widths[i]! + widths[i]!;
   const wasm = tf.getBackend() === 'wasm';
@@ -218,7 +230,6 @@ function checkTrainableSize(widths: number[], kind: NetworkKind): void {
   // Leave a quarter for the data, the activations of a batch and everything else.
   if (needed <= 0.75 * available) return;
   const gb = (bytes: number) => `${(bytes / 1024 ** 3).toPrecision(3)} GB`;
-  const where = kind === 'deep' ? 'model.encoder' : 'model.latent';
   throw new UserError([
     {
       path: where,
@@ -239,10 +250,10 @@ export function layerSeed(runSeed: number, layerName: string): number {
   return deriveSeed(runSeed, `init:${layerName}`) || 1;
 }
 
-export async function loadNetwork(dir: string, manifest: ModelManifest): Promise<NetworkAutoencoder> {
+/** Restores what NetworkAutoencoder.save wrote; the kind's descriptor passes its objective. */
+export async function loadNetwork(dir: string, manifest: ModelManifest, objective: TrainingObjective): Promise<NetworkAutoencoder> {
   const file = path.join(dir, 'aelab-model.json');
   const kind = manifest.kind;
-  if (kind !== 'linear' && kind !== 'deep') throw new Error(`loadNetwork: not a network kind: ${kind}`);
   const ints = (v: unknown, key: string): number[] => {
     if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x > 0)) throw new UserError([{ file, path: key, message: 'must be a list of positive integers' }]);
     return v as number[];
@@ -267,5 +278,5 @@ export async function loadNetwork(dir: string, manifest: ModelManifest): Promise
     network.dispose();
     throw new UserError([{ file, path: 'input_dim', message: `does not match model.json (input ${String(shape?.[1])}); the model folder is damaged` }]);
   }
-  return new NetworkAutoencoder(network, description);
+  return new NetworkAutoencoder(network, description, objective);
 }

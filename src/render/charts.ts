@@ -2,6 +2,7 @@
 // (renderer 'none', so no canvas is needed) and rasterised by resvg with the bundled DejaVu fonts.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { compareModelKinds } from '../kinds/model/registry.ts';
 import type { EpochRecord, PictureData } from '../shared/types.ts';
 import { FONT_FAMILY, svgToPng } from './raster.ts';
 
@@ -134,7 +135,6 @@ export interface ComparisonPoint {
   test_mse: number;
 }
 
-const KIND_ORDER = ['pca', 'linear', 'deep'];
 
 /**
  * Test MSE against latent size, one line per model kind through the best (lowest) MSE at each size,
@@ -149,11 +149,7 @@ export function comparisonChartSpec(points: ComparisonPoint[]): TopLevelSpec | n
     const seen = best.get(key);
     if (!seen || p.test_mse < seen.test_mse) best.set(key, p);
   }
-  const kinds = [...new Set(usable.map((p) => p.kind))].sort((a, b) => {
-    const ia = KIND_ORDER.indexOf(a);
-    const ib = KIND_ORDER.indexOf(b);
-    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
-  });
+  const kinds = [...new Set(usable.map((p) => p.kind))].sort(compareModelKinds);
   const latents = [...new Set(usable.map((p) => p.latent))].sort((a, b) => a - b);
   const allPowersOfTwo = latents.every((l) => Number.isInteger(Math.log2(l)));
   const log = spansDecade(usable.map((p) => p.test_mse));

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { densityKindRegistry, isDensityKind } from '../kinds/density/registry.ts';
+import { isModelKind, modelKindRegistry } from '../kinds/model/registry.ts';
 import type { BackendInfo, Metrics, PictureData, ResolvedSpec } from '../shared/types.ts';
 import { escapeHtml, relativeHref } from './escape.ts';
 import { METRIC_ORDER, formatDuration, formatMetric, formatTime, metricLabel } from './format.ts';
@@ -61,27 +63,24 @@ export function pictureNotes(pictures: PictureData): Record<string, string> {
   return notes;
 }
 
+// Names come from the kinds' descriptors; a run written by another aelab may hold a kind this one
+// does not know, which is shown as it is written.
 function densityName(spec: ResolvedSpec | null | undefined): string {
   if (!spec) return 'density model';
-  switch (spec.density.kind) {
-    case 'gaussian-diag':
-      return 'diagonal Gaussian N(m̂, Δ̂)';
-    case 'gaussian-full':
-      return 'full-covariance Gaussian';
-    case 'gmm':
-      return `Gaussian mixture with ${spec.density.components} components`;
-    default:
-      return String(spec.density.kind);
-  }
+  const kind = spec.density.kind;
+  return isDensityKind(kind) ? densityKindRegistry[kind].describe(spec.density) : String(kind);
 }
 
 function modelName(spec: ResolvedSpec | null | undefined): string | null {
   if (!spec) return null;
-  const m = spec.model;
-  if (m.kind === 'pca') return `PCA, latent ${m.latent}`;
-  if (m.kind === 'linear') return `linear autoencoder, latent ${m.latent}`;
-  const decoder = m.decoder === 'mirror' ? 'mirrored decoder' : `decoder ${m.decoder.join('-')}`;
-  return `deep autoencoder, encoder ${[...m.encoder, m.latent].join('-')}, ${decoder}, ${m.activation}`;
+  const kind = spec.model.kind;
+  return isModelKind(kind) ? modelKindRegistry[kind].describe(spec.model) : `${String(kind)}, latent ${spec.model.latent}`;
+}
+
+/** Whether the run's model was trained (not fitted in closed form like PCA); unknown kinds count as trained. */
+function isTrained(spec: ResolvedSpec | null | undefined): boolean {
+  const kind = spec?.model.kind;
+  return !isModelKind(kind) || modelKindRegistry[kind].trainable;
 }
 
 /** Captions in HTML (the fixed text is trusted; notes are escaped). */
@@ -194,8 +193,8 @@ function errorText(error: unknown): string | null {
 /** Metrics about gradient-descent training: PCA is fitted exactly, so for it they say nothing. */
 const TRAINING_ONLY_METRICS: ReadonlySet<string> = new Set(['epochs', 'best_epoch', 'stopped_early', 'samples_per_second']);
 
-function metricsTable(metrics: Record<string, unknown>, isPca: boolean): string {
-  const keys = Object.keys(metrics).filter((key) => !(isPca && TRAINING_ONLY_METRICS.has(key)));
+function metricsTable(metrics: Record<string, unknown>, trained: boolean): string {
+  const keys = Object.keys(metrics).filter((key) => trained || !TRAINING_ONLY_METRICS.has(key));
   const ordered = [...METRIC_ORDER.filter((k) => keys.includes(k)), ...keys.filter((k) => !METRIC_ORDER.includes(k)).sort()];
   const rows = ordered.map((key) => {
     const value = metrics[key];
@@ -232,8 +231,8 @@ export function renderRunReport(input: RunReportInput): string {
   if (run.finished_at) facts.push(['Finished', escapeHtml(formatTime(run.finished_at))]);
   if (typeof run.duration_seconds === 'number') facts.push(['Duration', escapeHtml(formatDuration(run.duration_seconds))]);
   const trainSeconds = input.metrics?.['train_seconds'];
-  const isPca = resolved?.model.kind === 'pca';
-  if (typeof trainSeconds === 'number') facts.push([isPca ? 'Fit time' : 'Training time', escapeHtml(formatDuration(trainSeconds))]);
+  const trained = isTrained(resolved);
+  if (typeof trainSeconds === 'number') facts.push([trained ? 'Training time' : 'Fit time', escapeHtml(formatDuration(trainSeconds))]);
   if (run.sweep) facts.push(['Sweep trial', `<span class="mono">${escapeHtml(run.sweep.trial)}</span>`]);
   facts.push(['Folder', `<span class="mono">${escapeHtml(input.dir)}</span>`]);
 
@@ -249,7 +248,7 @@ export function renderRunReport(input: RunReportInput): string {
   if (error) parts.push(`<div class="error"><strong>${escapeHtml(run.status)}:</strong> ${escapeHtml(error)}</div>`);
 
   parts.push('<h2>Metrics</h2>');
-  parts.push(input.metrics && Object.keys(input.metrics).length > 0 ? metricsTable(input.metrics, isPca) : '<p class="muted">No metrics: the run did not get that far.</p>');
+  parts.push(input.metrics && Object.keys(input.metrics).length > 0 ? metricsTable(input.metrics, trained) : '<p class="muted">No metrics: the run did not get that far.</p>');
 
   parts.push('<h2>Pictures</h2>');
   if (pictures.length === 0) parts.push('<p class="muted">No pictures in this run.</p>');

@@ -138,8 +138,29 @@ export type { ModelKind, DensityKind };
  */
 export interface TrainableAutoencoder extends Autoencoder {
   readonly network: import('@tensorflow/tfjs').LayersModel;
+  /**
+   * The training objective of a batch x (rows × inputDim), from the kind's descriptor: what the
+   * training loop minimises and reports as loss / val_loss. Call it inside tf.tidy (or a
+   * minimize closure); the result's tensors belong to the caller.
+   */
+  loss(x: import('@tensorflow/tfjs').Tensor2D, opts: LossOptions): LossResult;
+}
+
+export interface LossOptions {
+  /** Training pass (dropout on, gradients taken) or evaluation. */
+  training: boolean;
+  /** 1-based epoch, for objectives that change over training (e.g. a KL weight warm-up). */
+  epoch: number;
+}
+
+export interface LossResult {
+  /** Mean over the batch's rows. */
+  loss: import('@tensorflow/tfjs').Scalar;
+  /** Named components of the loss (e.g. a VAE's reconstruction and KL), each a batch mean. */
+  parts?: Record<string, import('@tensorflow/tfjs').Scalar>;
 }
 
 export function isTrainable(model: Autoencoder): model is TrainableAutoencoder {
-  return (model as Partial<TrainableAutoencoder>).network !== undefined;
+  const m = model as Partial<TrainableAutoencoder>;
+  return m.network !== undefined && typeof m.loss === 'function';
 }

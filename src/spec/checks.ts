@@ -1,9 +1,12 @@
 // The checks a JSON Schema cannot express: relations between keys, files that must exist, and
 // keys that are allowed but do nothing for the chosen kind (warnings, so that sweeps over
-// `model.kind` work from one spec).
+// `model.kind` work from one spec). What is specific to a kind comes from its descriptor
+// (src/kinds/): the keys it uses and its own checks.
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { modelKindRegistry, isModelKind } from '../kinds/model/registry.ts';
+import { densityKindsUsing, keysIgnoredByDensityKind, keysIgnoredByModelKind } from '../kinds/spec-keys.ts';
 import type { RawIssue } from './messages.ts';
 import { getAt, isPlainObject, type Segment } from './paths.ts';
 
@@ -28,8 +31,17 @@ export interface CheckIssue extends RawIssue {
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const intList = (v: unknown): number[] | undefined =>
-  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+
+/** Dotted keys sorted as the (schema-ordered) spec lists them, so that warnings come in reading order. */
+function inSpecOrder(keys: string[], spec: Record<string, unknown>): string[] {
+  const order: string[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    order.push(key);
+    if (isPlainObject(value)) for (const sub of Object.keys(value)) order.push(`${key}.${sub}`);
+  }
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return [...keys].sort((a, b) => rank(a) - rank(b));
+}
 
 export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[]; warnings: CheckIssue[] } {
   const errors: CheckIssue[] = [];
@@ -43,7 +55,6 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
   const kind = model.kind;
   const source = data.source;
   const isMnist = source === 'mnist';
-  const latent = num(model.latent);
   const validation = num(data.validation);
 
   // --- data ---
@@ -115,84 +126,22 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
     }
   }
 
-  // --- model ---
-  const ignoredModelKeys: Record<string, { keys: string[]; why: string }> = {
-    pca: {
-      keys: ['encoder', 'decoder', 'activation', 'output_activation'],
-      why: 'model.kind is pca, a linear projection with no hidden layers or activations',
-    },
-    linear: { keys: ['encoder', 'decoder', 'activation'], why: 'model.kind is linear, which has no hidden layers' },
-  };
-  const ignored = typeof kind === 'string' ? ignoredModelKeys[kind] : undefined;
-  if (ignored) {
-    for (const key of ignored.keys) {
-      if (wrote('model', key)) warnings.push({ path: ['model', key], prefer: 'key', message: `ignored: ${ignored.why}` });
+  // --- model: the keys the kind ignores, then the kind's own checks (its descriptor has both) ---
+  const modelDescriptor = isModelKind(kind) ? modelKindRegistry[kind] : undefined;
+  if (modelDescriptor) {
+    for (const key of inSpecOrder(keysIgnoredByModelKind(kind), spec)) {
+      const p = key.split('.');
+      if (wrote(...p)) warnings.push({ path: p, prefer: 'key', message: `ignored: ${modelDescriptor.whyIgnored(key)}` });
     }
-  }
-  if (kind === 'pca' && wrote('train')) {
-    warnings.push({
-      path: ['train'],
-      prefer: 'key',
-      message: 'ignored: model.kind is pca, which is computed exactly, without training',
-    });
-  }
-
-  if (latent !== undefined && isMnist) {
-    if (kind === 'pca' && latent > MNIST_PIXELS) {
-      errors.push({
-        path: ['model', 'latent'],
-        prefer: 'value',
-        message: `PCA of 28×28 MNIST images has at most ${MNIST_PIXELS} components, got ${latent}`,
-      });
-    } else if (kind !== 'pca' && latent >= MNIST_PIXELS) {
-      warnings.push({
-        path: ['model', 'latent'],
-        prefer: 'value',
-        message: `is at least the ${MNIST_PIXELS} pixels of an image: the code does not compress, so the autoencoder can learn to copy its input`,
-      });
+    const own = modelDescriptor.check?.({ model, wrote, input: isMnist ? { pixels: MNIST_PIXELS, name: '28×28 MNIST images' } : undefined });
+    if (own) {
+      errors.push(...own.errors);
+      warnings.push(...own.warnings);
     }
   }
 
-  if (kind === 'deep') {
-    // Widths list hidden layers only; a common slip is to include the input, code or output layer.
-    const encoder = intList(model.encoder);
-    if (encoder && encoder.length > 0 && wrote('model', 'encoder')) {
-      if (isMnist && encoder[0] === MNIST_PIXELS) {
-        warnings.push({
-          path: ['model', 'encoder', 0],
-          prefer: 'value',
-          message: `${MNIST_PIXELS} is the input size: the input layer is implicit, so this adds a ${MNIST_PIXELS}-wide hidden layer; list hidden widths only, e.g. [500, 300]`,
-        });
-      }
-      if (latent !== undefined && encoder[encoder.length - 1] === latent) {
-        warnings.push({
-          path: ['model', 'encoder', encoder.length - 1],
-          prefer: 'value',
-          message: `equals model.latent: the code layer is added after the encoder's hidden layers, so this adds an extra ${latent}-wide hidden layer`,
-        });
-      }
-    }
-    const decoder = intList(model.decoder);
-    if (decoder && decoder.length > 0) {
-      if (latent !== undefined && decoder[0] === latent) {
-        warnings.push({
-          path: ['model', 'decoder', 0],
-          prefer: 'value',
-          message: `equals model.latent: the code is the decoder's input, so this adds an extra ${latent}-wide hidden layer; list hidden widths only`,
-        });
-      }
-      if (isMnist && decoder[decoder.length - 1] === MNIST_PIXELS) {
-        warnings.push({
-          path: ['model', 'decoder', decoder.length - 1],
-          prefer: 'value',
-          message: `${MNIST_PIXELS} is the output size: the reconstruction layer is added automatically, so this adds a ${MNIST_PIXELS}-wide hidden layer`,
-        });
-      }
-    }
-  }
-
-  // --- train (linear and deep) ---
-  if (kind !== 'pca') {
+  // --- train (trainable kinds) ---
+  if (modelDescriptor?.trainable !== false) {
     const patience = num(earlyStopping.patience);
     if (patience !== undefined && patience > 0 && validation === 0) {
       errors.push({
@@ -220,13 +169,14 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
     }
   }
 
-  // --- density ---
-  if (density.kind !== 'gmm' && wrote('density', 'components')) {
-    warnings.push({
-      path: ['density', 'components'],
-      prefer: 'key',
-      message: `ignored: only density.kind gmm has components (density.kind is ${String(density.kind)})`,
-    });
+  // --- density: the keys the kind ignores ---
+  for (const key of inSpecOrder(keysIgnoredByDensityKind(density.kind), spec)) {
+    const p = key.split('.');
+    if (!wrote(...p)) continue;
+    const users = densityKindsUsing(key);
+    const leaf = p[p.length - 1]!;
+    const who = users.length === 1 ? `density.kind ${users[0]} has ${leaf}` : `density.kinds ${users.join(', ')} have ${leaf}`;
+    warnings.push({ path: p, prefer: 'key', message: `ignored: only ${who} (density.kind is ${String(density.kind)})` });
   }
 
   // --- outputs ---

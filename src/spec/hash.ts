@@ -2,6 +2,7 @@
 // the file looked like (key order, extends, comments, description, a sweep block around it).
 import { createHash } from 'node:crypto';
 
+import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
 import { isPlainObject } from './paths.ts';
 
@@ -19,23 +20,20 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
- * without keys the chosen kinds ignore (a PCA spec's `train` block, the hidden layers of a linear
- * model, `density.components` unless gmm), so that such keys cannot split identical runs.
+ * without keys the chosen kinds ignore (their descriptors' `uses` say which: a PCA spec's `train`
+ * block, the hidden layers of a linear model, `density.components` unless gmm), so that such keys
+ * cannot split identical runs.
  */
 export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   const out = structuredClone(spec) as unknown as Record<string, unknown>;
   delete out.sweep;
   delete out.description;
   delete out.extends;
-  const model = out.model as Record<string, unknown> | undefined;
-  if (model?.kind === 'pca') {
-    delete out.train;
-    for (const key of ['encoder', 'decoder', 'activation', 'output_activation']) delete model[key];
-  } else if (model?.kind === 'linear') {
-    for (const key of ['encoder', 'decoder', 'activation']) delete model[key];
+  for (const key of keysIgnoredBySpec(out)) {
+    const segments = key.split('.');
+    const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);
+    if (isPlainObject(parent)) delete parent[segments[segments.length - 1]!];
   }
-  const density = out.density as Record<string, unknown> | undefined;
-  if (density && density.kind !== 'gmm') delete density.components;
   return out;
 }
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { modelKindRegistry, isModelKind } from '../kinds/model/registry.ts';
 import { UserError, type Issue } from '../shared/errors.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
 import { checkSpec, DATA_FILE_KEYS, type CheckIssue } from './checks.ts';
@@ -299,14 +300,15 @@ export function loadSpec(file: string, opts: LoadSpecOptions = {}): LoadedSpec {
 }
 
 /**
- * Defaults that depend on the model kind, which a schema default cannot express. `linear` is the
- * lecture's "f and g linear" autoencoder, the one PCA is optimal for: its output layer is linear
- * unless the spec asks for another one (the schema's sigmoid default suits deep models).
+ * Defaults that depend on the model kind, which a schema default cannot express (e.g. linear's
+ * linear output layer): the kind's descriptor lists them, and they fill the keys the spec did not write.
  */
 function applyKindDefaults(raw: Record<string, unknown>, filled: Record<string, unknown>): void {
   const model = filled.model;
-  if (isPlainObject(model) && model.kind === 'linear' && getAt(raw, ['model', 'output_activation']) === undefined) {
-    model.output_activation = 'linear';
+  if (!isPlainObject(model) || !isModelKind(model.kind)) return;
+  const defaults: Record<string, unknown> = modelKindRegistry[model.kind].defaults ?? {};
+  for (const [key, value] of Object.entries(defaults)) {
+    if (getAt(raw, ['model', key]) === undefined) model[key] = structuredClone(value);
   }
 }
 

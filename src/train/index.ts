@@ -29,7 +29,8 @@ const EVAL_ROWS = 1024;
 const YIELD_INTERVAL_MS = 25;
 
 /**
- * Trains `model.network` in place on data.train (MSE between x̂ and x), evaluating data.validation
+ * Trains `model.network` in place on data.train, minimising the model's objective
+ * (`model.loss`, from its kind's descriptor: MSE between x̂ and x for linear and deep), evaluating data.validation
  * after every epoch. Same spec, seed and backend → the same loss history. The result's
  * samples_per_second counts optimizer steps only (the throughput of the training step), while
  * train_seconds is the whole wall time including validation passes.
@@ -54,7 +55,6 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   // LayerVariable.read() is the underlying tf.Variable, which is what the optimizer updates.
   const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = makeOptimizer(spec);
-  const forward = (x: tf.Tensor): tf.Tensor => network.apply(x, { training: true }) as tf.Tensor;
 
   const rng = createRng(deriveSeed(opts.seed, 'shuffle'));
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -99,7 +99,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           const src = order[from + r]! * dim;
           batchBuffer.set(train.images.subarray(src, src + dim), r * dim);
         }
-        const loss = trainStep(optimizer, variables, forward, batchBuffer, rows, dim);
+        const loss = trainStep(optimizer, variables, model, epoch, batchBuffer, rows, dim);
         stepSeconds += (performance.now() - stepStart) / 1000;
         samplesSeen += rows;
         if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
@@ -120,7 +120,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       }
 
       const trainLoss = lossSum / n;
-      const valLoss = validation.count > 0 ? evaluateLoss(network, validation, dim) : null;
+      const valLoss = validation.count > 0 ? evaluateLoss(model, validation, dim, epoch) : null;
       if (valLoss !== null && !Number.isFinite(valLoss)) throw divergence(spec, epoch, null, batches, valLoss);
       const seconds = (performance.now() - epochStart) / 1000;
       const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds };
@@ -180,14 +180,15 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
 }
 
 /**
- * One optimizer step on the first `rows` rows of `buffer`; returns the batch's MSE. The buffer is
+ * One optimizer step on the first `rows` rows of `buffer`; returns the batch's loss. The buffer is
  * reused for the next batch, which is safe because the input tensor is disposed here (the cpu
  * backend keeps a reference to the array instead of copying it).
  */
 function trainStep(
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
-  forward: (x: tf.Tensor) => tf.Tensor,
+  model: TrainableAutoencoder,
+  epoch: number,
   buffer: Float32Array,
   rows: number,
   dim: number,
@@ -195,7 +196,7 @@ function trainStep(
   const lossTensor = tf.tidy((): tf.Scalar => {
     const x = tf.tensor2d(buffer.subarray(0, rows * dim), [rows, dim]);
     // returnCost = true always yields the loss tensor.
-    return optimizer.minimize(() => tf.mean(tf.squaredDifference(forward(x), x)) as tf.Scalar, true, variables)!;
+    return optimizer.minimize(() => model.loss(x, { training: true, epoch }).loss, true, variables)!;
   });
   try {
     return lossTensor.dataSync()[0]!;
@@ -204,19 +205,24 @@ function trainStep(
   }
 }
 
-/** Mean squared error over all images and pixels of a split, without gradients. */
-export function evaluateLoss(network: tf.LayersModel, split: Split, dim: number): number {
+/**
+ * The model's objective over a whole split, without gradients: the mean of the per-chunk batch
+ * means, weighted by their rows (for MSE, the mean over all images and pixels). Before the loss
+ * hook this summed float32 squared errors per chunk; averaging the objective's batch means instead
+ * (the only reduction every objective has) moves val_loss by float32 rounding, ~1e-7 relative.
+ */
+export function evaluateLoss(model: TrainableAutoencoder, split: Split, dim: number, epoch: number): number {
   let sum = 0;
   for (let start = 0; start < split.count; start += EVAL_ROWS) {
     const rows = Math.min(EVAL_ROWS, split.count - start);
     const t = tf.tidy(() => {
       const x = tf.tensor2d(split.images.subarray(start * dim, (start + rows) * dim), [rows, dim]);
-      return tf.sum(tf.squaredDifference(network.apply(x, { training: false }) as tf.Tensor, x));
+      return model.loss(x, { training: false, epoch }).loss;
     });
-    sum += t.dataSync()[0]!;
+    sum += t.dataSync()[0]! * rows;
     t.dispose();
   }
-  return sum / (split.count * dim);
+  return sum / split.count;
 }
 
 function makeOptimizer(spec: TrainSpec): tf.Optimizer {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { cholesky, percentileOfSorted, symmetricEigen } from '../../src/evaluate/linalg.ts';
+import { cholesky, percentileOfSorted, symmetricEigen } from '../../src/shared/linalg.ts';
 import { createRng } from '../../src/shared/random.ts';
 
 describe('symmetricEigen', () => {

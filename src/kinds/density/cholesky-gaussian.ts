@@ -1,6 +1,6 @@
 // One full-covariance Gaussian held as its mean and Cholesky factor: the building block of
 // gaussian-full (one of them) and gmm (one per component).
-import { LOG_2PI, affineSample, choleskyWithJitter, logDetFromCholesky, mahalanobisSq } from '../linalg.ts';
+import { LOG_2PI, affineSample, choleskyWithJitter, logDetFromCholesky, mahalanobisSq } from '../../shared/linalg.ts';
 import type { Rng } from '../../shared/random.ts';
 
 export class CholeskyGaussian {

@@ -2,9 +2,9 @@
 // that is not positive definite (collinear codes, an unused dimension) gets diagonal jitter.
 import { createRng } from '../../shared/random.ts';
 import type { DensityModel } from '../../shared/types.ts';
-import { columnMean, covariance, toMatrix, toNumbers } from '../linalg.ts';
-import { CholeskyGaussian } from './gaussian.ts';
-import { checkSampleCount, meanOf, type DensityFitter } from './types.ts';
+import { columnMean, covariance, toMatrix, toNumbers } from '../../shared/linalg.ts';
+import { CholeskyGaussian } from './cholesky-gaussian.ts';
+import { checkSampleCount, meanOf, type DensityFitter, type DensityKindDescriptor } from './types.ts';
 
 export const fitGaussianFull: DensityFitter = (codes, n, dim, scale) => {
   const mean = columnMean(codes, n, dim);
@@ -30,4 +30,13 @@ export const fitGaussianFull: DensityFitter = (codes, n, dim, scale) => {
     }),
   };
   return model;
+};
+
+export const gaussianFullKind: DensityKindDescriptor<'gaussian-full'> = {
+  kind: 'gaussian-full',
+  label: 'full-covariance Gaussian',
+  order: 1,
+  uses: [],
+  describe: () => 'full-covariance Gaussian',
+  fit: fitGaussianFull,
 };

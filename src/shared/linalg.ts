@@ -1,6 +1,6 @@
 // Small dense linear algebra in float64 for latent codes (dimension 1–64): means, covariances,
 // Cholesky factors and a symmetric eigendecomposition. Matrices are row-major d×d Float64Arrays.
-import { symmetricTopEigen } from '../shared/eigen.ts';
+import { symmetricTopEigen } from './eigen.ts';
 
 export const LOG_2PI = Math.log(2 * Math.PI);
 

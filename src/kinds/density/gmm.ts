@@ -7,9 +7,9 @@
 import { UserError } from '../../shared/errors.ts';
 import { createRng, type Rng } from '../../shared/random.ts';
 import type { DensityModel } from '../../shared/types.ts';
-import { columnMean, covariance, logSumExp, toMatrix, toNumbers } from '../linalg.ts';
-import { CholeskyGaussian } from './gaussian.ts';
-import { checkSampleCount, meanOf, type DensityFitter } from './types.ts';
+import { columnMean, covariance, logSumExp, toMatrix, toNumbers } from '../../shared/linalg.ts';
+import { CholeskyGaussian } from './cholesky-gaussian.ts';
+import { checkSampleCount, meanOf, type DensityFitter, type DensityKindDescriptor } from './types.ts';
 
 /** Covariance regularisation added to every component, as a fraction of the codes' scale. */
 export const GMM_REG_COVAR = 1e-6;
@@ -18,7 +18,7 @@ export const GMM_MAX_ITERATIONS = 300;
 const LLOYD_ITERATIONS = 25;
 
 export const fitGmm: DensityFitter = (codes, n, dim, scale, opts) => {
-  const k = opts.components;
+  const k = opts.components as number;
   if (!Number.isInteger(k) || k < 1) {
     throw new UserError([{ path: 'density.components', message: `must be a positive integer, got ${k}` }]);
   }
@@ -281,3 +281,12 @@ function squaredDistance(a: Float64Array, ao: number, b: Float64Array, bo: numbe
   }
   return s;
 }
+
+export const gmmKind: DensityKindDescriptor<'gmm'> = {
+  kind: 'gmm',
+  label: 'Gaussian mixture',
+  order: 2,
+  uses: ['density.components'],
+  describe: (spec) => `Gaussian mixture with ${spec.components} components`,
+  fit: fitGmm,
+};

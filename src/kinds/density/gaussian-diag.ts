@@ -3,8 +3,8 @@
 // not give an infinite density.
 import { createRng } from '../../shared/random.ts';
 import type { DensityModel } from '../../shared/types.ts';
-import { LOG_2PI, columnMean, toNumbers } from '../linalg.ts';
-import { checkSampleCount, meanOf, type DensityFitter } from './types.ts';
+import { LOG_2PI, columnMean, toNumbers } from '../../shared/linalg.ts';
+import { checkSampleCount, meanOf, type DensityFitter, type DensityKindDescriptor } from './types.ts';
 
 /** Variance floor as a fraction of the codes' mean per-dimension variance. */
 export const DIAG_VARIANCE_FLOOR = 1e-6;
@@ -64,4 +64,13 @@ export const fitGaussianDiag: DensityFitter = (codes, n, dim, scale) => {
     }),
   };
   return model;
+};
+
+export const gaussianDiagKind: DensityKindDescriptor<'gaussian-diag'> = {
+  kind: 'gaussian-diag',
+  label: 'diagonal Gaussian',
+  order: 0,
+  uses: [],
+  describe: () => 'diagonal Gaussian N(m̂, Δ̂)',
+  fit: fitGaussianDiag,
 };

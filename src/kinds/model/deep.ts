@@ -1,0 +1,70 @@
+// model.kind deep: dense encoder → linear latent layer → dense decoder → output activation,
+// trained by gradient descent on the reconstruction MSE. The network (tfjs) is
+// src/model/network.ts, loaded on first build or load.
+import { denseMseNetwork, latentCompressionWarnings, reconstructionMse } from './common.ts';
+import type { KindCheckContext, KindIssue, TrainableModelKind } from './types.ts';
+
+export const deepKind: TrainableModelKind<'deep'> = {
+  kind: 'deep',
+  label: 'deep autoencoder',
+  order: 2,
+  trainable: true,
+  objective: reconstructionMse,
+  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'train'],
+  whyIgnored: (key) => `model.kind is deep, which does not use ${key}`,
+  describe(spec) {
+    const decoder = spec.decoder === 'mirror' ? 'mirrored decoder' : `decoder ${spec.decoder.join('-')}`;
+    return `deep autoencoder, encoder ${[...spec.encoder, spec.latent].join('-')}, ${decoder}, ${spec.activation}`;
+  },
+  check: (ctx) => ({ errors: [], warnings: [...latentCompressionWarnings(ctx), ...widthSlips(ctx)] }),
+  ...denseMseNetwork('deep', (spec) => ({
+    encoderWidths: [...spec.encoder],
+    decoderWidths: spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder],
+    activation: spec.activation,
+  })),
+};
+
+const intList = (v: unknown): number[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+
+/** Widths list hidden layers only; a common slip is to include the input, code or output layer. */
+function widthSlips(ctx: KindCheckContext): KindIssue[] {
+  const warnings: KindIssue[] = [];
+  const pixels = ctx.input?.pixels;
+  const latent = typeof ctx.model.latent === 'number' && Number.isFinite(ctx.model.latent) ? ctx.model.latent : undefined;
+  const encoder = intList(ctx.model.encoder);
+  if (encoder && encoder.length > 0 && ctx.wrote('model', 'encoder')) {
+    if (pixels !== undefined && encoder[0] === pixels) {
+      warnings.push({
+        path: ['model', 'encoder', 0],
+        prefer: 'value',
+        message: `${pixels} is the input size: the input layer is implicit, so this adds a ${pixels}-wide hidden layer; list hidden widths only, e.g. [500, 300]`,
+      });
+    }
+    if (latent !== undefined && encoder[encoder.length - 1] === latent) {
+      warnings.push({
+        path: ['model', 'encoder', encoder.length - 1],
+        prefer: 'value',
+        message: `equals model.latent: the code layer is added after the encoder's hidden layers, so this adds an extra ${latent}-wide hidden layer`,
+      });
+    }
+  }
+  const decoder = intList(ctx.model.decoder);
+  if (decoder && decoder.length > 0) {
+    if (latent !== undefined && decoder[0] === latent) {
+      warnings.push({
+        path: ['model', 'decoder', 0],
+        prefer: 'value',
+        message: `equals model.latent: the code is the decoder's input, so this adds an extra ${latent}-wide hidden layer; list hidden widths only`,
+      });
+    }
+    if (pixels !== undefined && decoder[decoder.length - 1] === pixels) {
+      warnings.push({
+        path: ['model', 'decoder', decoder.length - 1],
+        prefer: 'value',
+        message: `${pixels} is the output size: the reconstruction layer is added automatically, so this adds a ${pixels}-wide hidden layer`,
+      });
+    }
+  }
+  return warnings;
+}

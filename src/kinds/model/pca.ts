@@ -1,0 +1,35 @@
+// model.kind pca: exact principal component analysis, the optimal linear autoencoder. Fitted in
+// closed form on the training images while it is built, so it has no train block and no
+// objective. The implementation (tfjs) is src/model/pca.ts, loaded on first build or load.
+import type { FittedModelKind } from './types.ts';
+
+export const pcaKind: FittedModelKind<'pca'> = {
+  kind: 'pca',
+  label: 'PCA',
+  order: 0,
+  trainable: false,
+  uses: [],
+  whyIgnored: (key) =>
+    key === 'train'
+      ? 'model.kind is pca, which is computed exactly, without training'
+      : 'model.kind is pca, a linear projection with no hidden layers or activations',
+  describe: (spec) => `PCA, latent ${spec.latent}`,
+  check(ctx) {
+    const latent = ctx.model.latent;
+    if (!ctx.input || typeof latent !== 'number' || !(latent > ctx.input.pixels)) return { errors: [], warnings: [] };
+    return {
+      errors: [{ path: ['model', 'latent'], prefer: 'value', message: `PCA of ${ctx.input.name} has at most ${ctx.input.pixels} components, got ${latent}` }],
+      warnings: [],
+    };
+  },
+  async build(spec, opts) {
+    if (!opts.train) throw new Error('buildModel: kind pca needs opts.train (the training images) to fit');
+    const { fitPca, PcaModel } = await import('../../model/pca.ts');
+    const { fit, timing } = fitPca(opts.train.images, opts.train.count, opts.inputDim, spec.latent);
+    return new PcaModel(fit, timing);
+  },
+  async load(dir, manifest) {
+    const { loadPca } = await import('../../model/pca.ts');
+    return loadPca(dir, manifest);
+  },
+};

@@ -86,7 +86,7 @@ export async function benchParallelTraining(opts: ParallelBenchOptions): Promise
   } else {
     trainer = await DataParallelTrainer.start({
       threads: opts.threads,
-      network: model.network,
+      model,
       recipe: { model: spec, inputDim: DIM, seed: SEED },
       optimizer: 'adam',
       learningRate: 1e-3,

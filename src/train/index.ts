@@ -9,6 +9,7 @@ import { createRng, deriveSeed } from '../shared/random.ts';
 import type { TrainSpec } from '../shared/spec-types.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { Dataset, EpochRecord, Split, TrainableAutoencoder, TrainingResult } from '../shared/types.ts';
+import { DataParallelTrainer, shardOptimizerKinds, type FaultInjection, type ReplicaRecipe, type ShardOptimizerKind } from './parallel/index.ts';
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
 
 export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
@@ -21,6 +22,11 @@ export interface TrainOptions {
   /** Checked between batches; when aborted, training stops with InterruptedError. */
   signal?: AbortSignal;
   onEpoch?: (rec: EpochRecord) => void;
+  /**
+   * Data-parallel training on `threads` threads, this one included (src/train/parallel); absent
+   * or 1: the single-thread step. Whether a run may use it is decided by resolveWorkers.
+   */
+  parallel?: { threads: number; recipe: ReplicaRecipe; faults?: FaultInjection };
 }
 
 /** Rows per validation forward pass (no gradients, so larger than a training batch is fine). */
@@ -74,11 +80,13 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   let lastYield = start;
 
   logger?.info(
-    { event: 'train-start', epochs, batch_size: batchSize, batches_per_epoch: batches, optimizer: spec.optimizer, learning_rate: spec.learning_rate, n_train: n, n_val: validation.count, params: model.paramCount() },
+    { event: 'train-start', epochs, batch_size: batchSize, batches_per_epoch: batches, optimizer: spec.optimizer, learning_rate: spec.learning_rate, threads: opts.parallel?.threads ?? 1, n_train: n, n_val: validation.count, params: model.paramCount() },
     'training started',
   );
 
+  let parallel: DataParallelTrainer | null = null;
   try {
+    if (opts.parallel && opts.parallel.threads > 1) parallel = await startParallel(model, spec, opts.parallel, batchSize, dim);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
       const epochStepSecondsBefore = stepSeconds;
@@ -99,7 +107,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           const src = order[from + r]! * dim;
           batchBuffer.set(train.images.subarray(src, src + dim), r * dim);
         }
-        const loss = trainStep(optimizer, variables, model, epoch, batchBuffer, rows, dim);
+        const loss = parallel ? await parallel.step(batchBuffer, rows, epoch) : trainStep(optimizer, variables, model, epoch, batchBuffer, rows, dim);
         stepSeconds += (performance.now() - stepStart) / 1000;
         samplesSeen += rows;
         if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
@@ -176,7 +184,22 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   } finally {
     bestWeights?.forEach((t) => t.dispose());
     optimizer.dispose();
+    await parallel?.dispose();
   }
+}
+
+async function startParallel(model: TrainableAutoencoder, spec: TrainSpec, parallel: NonNullable<TrainOptions['parallel']>, batchSize: number, dim: number): Promise<DataParallelTrainer> {
+  if (!(shardOptimizerKinds as readonly string[]).includes(spec.optimizer)) throw new Error(`data-parallel training has no '${spec.optimizer}' update`);
+  return DataParallelTrainer.start({
+    threads: parallel.threads,
+    model,
+    recipe: parallel.recipe,
+    optimizer: spec.optimizer as ShardOptimizerKind,
+    learningRate: spec.learning_rate,
+    maxRows: batchSize,
+    dim,
+    ...(parallel.faults ? { faults: parallel.faults } : {}),
+  });
 }
 
 /**

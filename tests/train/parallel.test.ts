@@ -58,7 +58,7 @@ async function trainSingle(optimizerKind: ShardOptimizerKind, steps: number): Pr
 async function startTrainer(m: TrainableAutoencoder, threads: number, optimizer: ShardOptimizerKind = 'adam', faults?: FaultInjection): Promise<DataParallelTrainer> {
   const trainer = await DataParallelTrainer.start({
     threads,
-    network: m.network,
+    model: m,
     recipe: { model: SPEC, inputDim: DIM, seed: SEED },
     optimizer,
     learningRate: LEARNING_RATE[optimizer],
@@ -162,7 +162,7 @@ describe('DataParallelTrainer', () => {
     await expect(
       DataParallelTrainer.start({
         threads: 2,
-        network: m.network,
+        model: m,
         recipe: { model: { ...SPEC, encoder: [7] }, inputDim: DIM, seed: SEED },
         optimizer: 'adam',
         learningRate: 0.01,

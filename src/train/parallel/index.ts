@@ -11,14 +11,14 @@
 // The main thread waits with Atomics.waitAsync, so its event loop keeps turning: a worker that
 // throws or exits fails the step with that worker's error instead of hanging it.
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
-import type { ModelSpec } from '../../shared/spec-types.ts';
+import type { TrainableAutoencoder } from '../../shared/types.ts';
 import { BARRIER_INTS, SharedBarrier } from './barrier.ts';
 import {
   allocateBuffers,
   BARRIER_GRADIENTS,
   BARRIER_START,
   BARRIER_UPDATED,
+  EPOCH,
   LEARNING_RATE,
   LOSSES,
   ROWS,
@@ -32,7 +32,7 @@ import {
   type WorkerInit,
   type WorkerReply,
 } from './protocol.ts';
-import { mseSliceObjective, Replica } from './replica.ts';
+import { Replica } from './replica.ts';
 import { createShardOptimizer, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
 
 export { resolveWorkers, type WorkersDecision, type WorkersRequest } from './workers-setting.ts';
@@ -44,7 +44,8 @@ const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 export interface DataParallelOptions {
   /** Threads in all, this one included (≥ 2). */
   threads: number;
-  network: tf.LayersModel;
+  /** The run's model: this thread's replica (the workers build theirs from `recipe`). */
+  model: TrainableAutoencoder;
   recipe: ReplicaRecipe;
   optimizer: ShardOptimizerKind;
   learningRate: number;
@@ -84,8 +85,8 @@ export class DataParallelTrainer {
 
   private constructor(private readonly opts: DataParallelOptions) {
     this.failed.catch(() => {});
-    const { threads, network, dim, maxRows } = opts;
-    this.replica = new Replica(network, mseSliceObjective(network), dim);
+    const { threads, model, dim, maxRows } = opts;
+    this.replica = new Replica(model, dim);
     const paramCount = this.replica.layout.count;
     const buffers = allocateBuffers(threads, paramCount, maxRows, dim);
     this.views = sharedViews(buffers, threads, paramCount);
@@ -157,10 +158,11 @@ export class DataParallelTrainer {
   }
 
   /**
-   * One optimizer step on the first `rows` rows of `batch` (row-major, dim floats per row);
-   * returns the batch loss. The network's variables hold the updated parameters on return.
+   * One optimizer step on the first `rows` rows of `batch` (row-major, dim floats per row) in
+   * 1-based `epoch`; returns the batch loss. The model's variables hold the updated parameters on
+   * return.
    */
-  async step(batch: Float32Array, rows: number): Promise<number> {
+  async step(batch: Float32Array, rows: number, epoch = 1): Promise<number> {
     this.check();
     const { control, scalars, params, grads } = this.views;
     const { dim, threads } = this.opts;
@@ -169,6 +171,7 @@ export class DataParallelTrainer {
     this.steps++;
     Atomics.store(control, ROWS, rows);
     Atomics.store(control, STEP, this.steps);
+    Atomics.store(control, EPOCH, epoch);
     const check = () => this.check();
 
     const t = this.timings;
@@ -181,7 +184,7 @@ export class DataParallelTrainer {
     await this.barriers.start.arriveAndWaitAsync(check);
     lap('wait_start');
     const [from, to] = partRange(rows, threads, 0);
-    scalars[LOSSES] = this.replica.gradient(this.views.batch, from, to, rows, grads[0]!);
+    scalars[LOSSES] = this.replica.gradient(this.views.batch, from, to, rows, epoch, grads[0]!);
     lap('gradient');
     await this.barriers.gradients.arriveAndWaitAsync(check);
     lap('wait_gradients');
@@ -228,4 +231,3 @@ function workerError(thread: number, message: string, stack: string | undefined)
   return err;
 }
 
-export type { ModelSpec };

@@ -10,8 +10,10 @@ export const STATE = 0;
 export const ROWS = 1;
 /** Optimizer steps taken, including the current one (Adam's bias correction counts from 1). */
 export const STEP = 2;
+/** The 1-based epoch (objectives may change over training, e.g. a KL warm-up). */
+export const EPOCH = 3;
 /** Three barriers per step: batch ready, gradients ready, parameters updated. */
-export const BARRIER_START = 3;
+export const BARRIER_START = 4;
 export const BARRIER_GRADIENTS = BARRIER_START + BARRIER_INTS;
 export const BARRIER_UPDATED = BARRIER_GRADIENTS + BARRIER_INTS;
 export const CONTROL_INTS = BARRIER_UPDATED + BARRIER_INTS;

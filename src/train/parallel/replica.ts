@@ -1,22 +1,8 @@
-// One thread's copy of the network in data-parallel training: loads the shared parameters into
-// its tfjs variables and computes the gradient of its slice of a batch into a flat array. The
-// main thread's replica is the run's own network; each worker thread builds an identical one.
+// One thread's copy of the model in data-parallel training: loads the shared parameters into its
+// tfjs variables and computes the gradient of its slice of a batch into a flat array. The main
+// thread's replica is the run's own model; each worker thread builds an identical one.
 import * as tf from '@tensorflow/tfjs';
-
-/** The per-slice objective: its gradients, summed over the slices, are the whole batch's. */
-export type SliceObjective = (x: tf.Tensor2D, totalRows: number) => tf.Scalar;
-
-/**
- * Mean squared error of the whole batch, restricted to this slice's rows: Σ_slice (x̂ − x)² over
- * (rows of the whole batch × pixels), so that the slices' losses and gradients add up to those of
- * tf.mean(tf.squaredDifference(x̂, x)) over the batch, which single-thread training minimises.
- */
-export function mseSliceObjective(network: tf.LayersModel): SliceObjective {
-  return (x, totalRows) => {
-    const reconstruction = network.apply(x, { training: true }) as tf.Tensor;
-    return tf.div(tf.sum(tf.squaredDifference(reconstruction, x)), totalRows * x.shape[1]) as tf.Scalar;
-  };
-}
+import type { TrainableAutoencoder } from '../../shared/types.ts';
 
 /** The wasm backend internals used to read a tensor without an intermediate copy. */
 interface WasmBackendView {
@@ -49,12 +35,11 @@ export class Replica {
   readonly layout: ParameterLayout;
 
   constructor(
-    network: tf.LayersModel,
-    private readonly objective: SliceObjective,
+    private readonly model: TrainableAutoencoder,
     private readonly dim: number,
   ) {
     // LayerVariable.read() is the underlying tf.Variable, the one training updates.
-    this.variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.variables = model.network.trainableWeights.map((w) => w.read() as tf.Variable);
     this.layout = parameterLayout(this.variables);
   }
 
@@ -77,10 +62,12 @@ export class Replica {
 
   /**
    * Gradient of rows [from, to) of the `totalRows`-row batch in `batch` (row-major, dim floats
-   * per row) into `grads`; returns this slice's share of the batch loss. An empty slice (a
-   * batch smaller than the thread count) contributes zeros.
+   * per row) into `grads`; returns this slice's share of the batch loss. The model's objective
+   * is a mean over rows, so the slice's share is its mean × rows / totalRows, and the shares'
+   * gradients add up to the whole batch's. An empty slice (a batch smaller than the thread
+   * count) contributes zeros.
    */
-  gradient(batch: Float32Array, from: number, to: number, totalRows: number, grads: Float32Array): number {
+  gradient(batch: Float32Array, from: number, to: number, totalRows: number, epoch: number, grads: Float32Array): number {
     const rows = to - from;
     if (rows <= 0) {
       grads.fill(0);
@@ -88,7 +75,8 @@ export class Replica {
     }
     const { value, grads: byName } = tf.variableGrads(() => {
       const x = tf.tensor2d(batch.subarray(from * this.dim, to * this.dim), [rows, this.dim]);
-      return this.objective(x, totalRows);
+      const { loss } = this.model.loss(x, { training: true, epoch });
+      return rows === totalRows ? loss : (tf.mul(loss, rows / totalRows) as tf.Scalar);
     }, this.variables);
     try {
       this.variables.forEach((v, i) => {

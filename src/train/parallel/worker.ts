@@ -9,12 +9,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildModel, selectBackend } from '../../model/index.ts';
 import { errorMessage } from '../../shared/errors.ts';
-import type { TrainableAutoencoder } from '../../shared/types.ts';
-import { SharedBarrier } from './barrier.ts';
+import { isTrainable } from '../../shared/types.ts';
+import { BARRIER_INTS, SharedBarrier } from './barrier.ts';
 import {
   BARRIER_GRADIENTS,
   BARRIER_START,
   BARRIER_UPDATED,
+  EPOCH,
   LEARNING_RATE,
   LOSSES,
   ROWS,
@@ -25,9 +26,8 @@ import {
   type WorkerInit,
   type WorkerReply,
 } from './protocol.ts';
-import { mseSliceObjective, Replica } from './replica.ts';
+import { Replica } from './replica.ts';
 import { createShardOptimizer, partRange } from './shard-optimizer.ts';
-import { BARRIER_INTS } from './barrier.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('src/train/parallel/worker.ts must run in a worker thread');
@@ -53,8 +53,10 @@ async function serve(init: WorkerInit): Promise<void> {
   const stopped = () => Atomics.load(control, STATE) !== STATE_RUNNING;
 
   await selectBackend('wasm');
-  const model = (await buildModel(init.recipe.model, { inputDim: init.recipe.inputDim, seed: init.recipe.seed })) as TrainableAutoencoder;
-  const replica = new Replica(model.network, mseSliceObjective(model.network), dim);
+  const built = await buildModel(init.recipe.model, { inputDim: init.recipe.inputDim, seed: init.recipe.seed });
+  if (!isTrainable(built)) throw new Error(`model kind ${init.recipe.model.kind} is not trainable`);
+  const model = built;
+  const replica = new Replica(model, dim);
   const same = replica.layout.count === paramCount && replica.layout.shapes.every((s, i) => s.join('x') === init.shapes[i]?.join('x'));
   if (!same) {
     throw new Error(
@@ -72,10 +74,11 @@ async function serve(init: WorkerInit): Promise<void> {
     if (stopped()) break;
     const rows = Atomics.load(control, ROWS);
     const step = Atomics.load(control, STEP);
+    const epoch = Atomics.load(control, EPOCH);
     if (init.faults?.throwAtStep === step && thread === 1) throw new Error(`injected fault at step ${step}`);
     if (init.faults?.exitAtStep === step && thread === 1) process.exit(3);
     const [rowFrom, rowTo] = partRange(rows, threads, thread);
-    scalars[LOSSES + thread] = replica.gradient(batch, rowFrom, rowTo, rows, grads[thread]!);
+    scalars[LOSSES + thread] = replica.gradient(batch, rowFrom, rowTo, rows, epoch, grads[thread]!);
     gradientsReady.arriveAndWait(stopped);
     if (stopped()) break;
     optimizer.update(params, grads, step, scalars[LEARNING_RATE]!);

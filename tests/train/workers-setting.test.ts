@@ -50,3 +50,15 @@ describe('resolveWorkers', () => {
     expect(refused({ requested: 1.5 as number })).toMatch(/positive integer/);
   });
 });
+
+describe('dataParallelBlocker', () => {
+  it('lets the kinds that declare it train on threads with the optimizers that have a shard update', async () => {
+    const { dataParallelBlocker } = await import('../../src/train/parallel/workers-setting.ts');
+    const { modelKindRegistry } = await import('../../src/kinds/model/registry.ts');
+    expect(dataParallelBlocker(modelKindRegistry.deep, 'adam')).toBeNull();
+    expect(dataParallelBlocker(modelKindRegistry.linear, 'rmsprop')).toBeNull();
+    expect(dataParallelBlocker(modelKindRegistry.pca, 'adam')).toMatch(/not trained by gradient descent/);
+    expect(dataParallelBlocker({ ...modelKindRegistry.deep, dataParallel: undefined } as never, 'adam')).toMatch(/does not declare that several threads train it exactly/);
+    expect(dataParallelBlocker(modelKindRegistry.deep, 'adagrad')).toMatch(/optimizer adagrad has no data-parallel update \(adam, sgd, rmsprop do\)/);
+  });
+});

@@ -35,7 +35,7 @@ import {
 import { Replica } from './replica.ts';
 import { createShardOptimizer, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
 
-export { resolveWorkers, type WorkersDecision, type WorkersRequest } from './workers-setting.ts';
+export { dataParallelBlocker, resolveWorkers, type WorkersDecision, type WorkersRequest, type WorkersRequestContext } from './workers-setting.ts';
 export type { ReplicaRecipe, FaultInjection } from './protocol.ts';
 export { shardOptimizerKinds, type ShardOptimizerKind } from './shard-optimizer.ts';
 

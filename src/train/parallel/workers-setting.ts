@@ -5,7 +5,9 @@
 //         exactly, or a step so small that thread start-up and synchronisation would cost more
 //         than they save.
 //   N:    N threads; a request that cannot be honoured exactly is a UserError naming why.
+import type { ModelKindDescriptor } from '../../kinds/model/types.ts';
 import { UserError } from '../../shared/errors.ts';
+import { shardOptimizerKinds } from './shard-optimizer.ts';
 
 export type WorkersRequest = 'auto' | number;
 
@@ -66,4 +68,18 @@ export function resolveWorkers(ctx: WorkersRequestContext): WorkersDecision {
   }
   const workers = Math.min(share, ctx.batchSize);
   return { requested, workers, reason: `auto: ${workers} of ${ctx.cores} cores${ctx.jobs > 1 ? ` (${ctx.jobs} jobs)` : ''}` };
+}
+
+/**
+ * Why a worker thread could not reproduce this run's training step exactly, or null when it can:
+ * the kind must declare dataParallel (see TrainableModelKind) and the optimizer must have a
+ * data-parallel update.
+ */
+export function dataParallelBlocker(kind: ModelKindDescriptor, optimizer: string): string | null {
+  if (!kind.trainable) return `model kind ${kind.kind} is not trained by gradient descent`;
+  if (kind.dataParallel !== true) {
+    return `model kind ${kind.kind} does not declare that several threads train it exactly (random draws or batch statistics in its objective would differ)`;
+  }
+  if (!(shardOptimizerKinds as readonly string[]).includes(optimizer)) return `optimizer ${optimizer} has no data-parallel update (${shardOptimizerKinds.join(', ')} do)`;
+  return null;
 }

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, selectBackend } from '../src/model/index.ts';
+import { buildModel, replicaBuilderUrl, selectBackend } from '../src/model/index.ts';
 import { createRng } from '../src/shared/random.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import type { TrainableAutoencoder } from '../src/shared/types.ts';
@@ -87,7 +87,7 @@ export async function benchParallelTraining(opts: ParallelBenchOptions): Promise
     trainer = await DataParallelTrainer.start({
       threads: opts.threads,
       model,
-      recipe: { model: spec, inputDim: DIM, seed: SEED },
+      recipe: { builder: replicaBuilderUrl, model: spec, inputDim: DIM, seed: SEED },
       optimizer: 'adam',
       learningRate: 1e-3,
       maxRows: opts.batchSize,

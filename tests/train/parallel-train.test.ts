@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend } from '../../src/model/index.ts';
+import { buildModel, replicaBuilderUrl, selectBackend } from '../../src/model/index.ts';
 import { InterruptedError, UserError } from '../../src/shared/errors.ts';
 import type { ModelSpec, TrainSpec } from '../../src/shared/spec-types.ts';
 import type { TrainableAutoencoder } from '../../src/shared/types.ts';
@@ -23,7 +23,7 @@ function osThreads(): number {
 
 async function run(threads: number, spec: Partial<TrainSpec>, modelSpec: ModelSpec = deepSpec(), seed = 5, extra: Partial<TrainOptions> = {}) {
   const model = (await buildModel(modelSpec, { inputDim: data.dim, seed })) as TrainableAutoencoder;
-  const parallel = threads > 1 ? { parallel: { threads, recipe: { model: modelSpec, inputDim: data.dim, seed } } } : {};
+  const parallel = threads > 1 ? { parallel: { threads, recipe: { builder: replicaBuilderUrl, model: modelSpec, inputDim: data.dim, seed } } } : {};
   try {
     const result = await trainModel(model, data, trainSpec(spec), { seed, ...parallel, ...extra });
     const weights = model.network.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
@@ -110,7 +110,7 @@ describe('trainModel on two threads', () => {
     const tensorsBefore = tf.memory().numTensors;
     const modelSpec = deepSpec();
     const model = (await buildModel(modelSpec, { inputDim: data.dim, seed: 5 })) as TrainableAutoencoder;
-    const parallel = { threads: 2, recipe: { model: modelSpec, inputDim: data.dim, seed: 5 }, faults: { throwAtStep: 12 } };
+    const parallel = { threads: 2, recipe: { builder: replicaBuilderUrl, model: modelSpec, inputDim: data.dim, seed: 5 }, faults: { throwAtStep: 12 } };
     await expect(trainModel(model, data, trainSpec({ epochs: 3 }), { seed: 5, parallel })).rejects.toThrow(/worker thread 1 failed: injected fault at step 12/);
     model.dispose();
     expect(tf.memory().numTensors).toBe(tensorsBefore);

@@ -2,7 +2,7 @@
 // small model, determinism, failures of a worker thread, and leaks of tensors and threads.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, selectBackend } from '../../src/model/index.ts';
+import { buildModel, replicaBuilderUrl, selectBackend } from '../../src/model/index.ts';
 import type { ModelSpec } from '../../src/shared/spec-types.ts';
 import type { TrainableAutoencoder } from '../../src/shared/types.ts';
 import { DataParallelTrainer, type FaultInjection, type ShardOptimizerKind } from '../../src/train/parallel/index.ts';
@@ -59,7 +59,7 @@ async function startTrainer(m: TrainableAutoencoder, threads: number, optimizer:
   const trainer = await DataParallelTrainer.start({
     threads,
     model: m,
-    recipe: { model: SPEC, inputDim: DIM, seed: SEED },
+    recipe: { builder: replicaBuilderUrl, model: SPEC, inputDim: DIM, seed: SEED },
     optimizer,
     learningRate: LEARNING_RATE[optimizer],
     maxRows: BATCH,
@@ -163,7 +163,7 @@ describe('DataParallelTrainer', () => {
       DataParallelTrainer.start({
         threads: 2,
         model: m,
-        recipe: { model: { ...SPEC, encoder: [7] }, inputDim: DIM, seed: SEED },
+        recipe: { builder: replicaBuilderUrl, model: { ...SPEC, encoder: [7] }, inputDim: DIM, seed: SEED },
         optimizer: 'adam',
         learningRate: 0.01,
         maxRows: BATCH,

@@ -1,6 +1,7 @@
 // What the main thread and the worker threads of a data-parallel run share: the layout of the
 // shared memory and the messages of the start-up handshake.
 import type { ModelSpec } from '../../shared/spec-types.ts';
+import type { TrainableAutoencoder } from '../../shared/types.ts';
 import { BARRIER_INTS } from './barrier.ts';
 import type { ShardOptimizerKind } from './shard-optimizer.ts';
 
@@ -36,8 +37,13 @@ export interface SharedBuffers {
   batch: SharedArrayBuffer;
 }
 
-/** How a worker rebuilds the run's model: the same build the main thread did (its weights are then overwritten). */
+/**
+ * How a worker rebuilds the run's model: the same build the main thread did (its weights are then
+ * overwritten). `builder` is the URL of a module exporting buildReplica(recipe) (the pipeline
+ * passes src/model/replica.ts), which also selects the worker's backend.
+ */
 export interface ReplicaRecipe {
+  builder: string;
   model: ModelSpec;
   inputDim: number;
   seed: number;
@@ -92,4 +98,9 @@ export function allocateBuffers(threads: number, paramCount: number, maxRows: nu
     grads: new SharedArrayBuffer(threads * paramCount * 4),
     batch: new SharedArrayBuffer(maxRows * dim * 4),
   };
+}
+
+/** What the recipe's builder module exports. */
+export interface ReplicaBuilder {
+  buildReplica(recipe: ReplicaRecipe): Promise<TrainableAutoencoder>;
 }

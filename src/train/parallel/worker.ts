@@ -4,12 +4,11 @@
 // through shared-memory barriers: loads the shared parameters, computes the gradient of its slice
 // of the batch, and updates its range of the parameters.
 //
-// It imports the model stage on purpose: a worker is a fresh JavaScript realm that must build the
-// very model and backend the run built, and the model stage is the one place that knows how.
+// The model and its backend come from the recipe's builder module (src/model/replica.ts, handed
+// over by the pipeline): a worker is a fresh JavaScript realm that must build the very model and
+// backend the run built, and the model stage is the one place that knows how.
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildModel, selectBackend } from '../../model/index.ts';
 import { errorMessage } from '../../shared/errors.ts';
-import { isTrainable } from '../../shared/types.ts';
 import { BARRIER_INTS, SharedBarrier } from './barrier.ts';
 import {
   BARRIER_GRADIENTS,
@@ -23,6 +22,7 @@ import {
   STATE_RUNNING,
   STEP,
   sharedViews,
+  type ReplicaBuilder,
   type WorkerInit,
   type WorkerReply,
 } from './protocol.ts';
@@ -52,10 +52,8 @@ async function serve(init: WorkerInit): Promise<void> {
   const updated = barrier(BARRIER_UPDATED);
   const stopped = () => Atomics.load(control, STATE) !== STATE_RUNNING;
 
-  await selectBackend('wasm');
-  const built = await buildModel(init.recipe.model, { inputDim: init.recipe.inputDim, seed: init.recipe.seed });
-  if (!isTrainable(built)) throw new Error(`model kind ${init.recipe.model.kind} is not trainable`);
-  const model = built;
+  const { buildReplica } = (await import(init.recipe.builder)) as ReplicaBuilder;
+  const model = await buildReplica(init.recipe);
   const replica = new Replica(model, dim);
   const same = replica.layout.count === paramCount && replica.layout.shapes.every((s, i) => s.join('x') === init.shapes[i]?.join('x'));
   if (!same) {

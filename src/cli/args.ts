@@ -1,21 +1,12 @@
-// Flag parsing for every command: node:util parseArgs, with its errors turned into usage errors
-// (exit 2) that say what was wrong in a few words.
+// Flag parsing for every command: Node's util.parseArgs, with a thin layer over it for what it
+// cannot do itself: its errors become usage errors (exit 2) that say what was wrong in a few words
+// ("unknown option --backnd; did you mean --backend?"), positional arguments are counted against
+// the command's rule, and --help/-h is accepted by every command.
 import { parseArgs } from 'node:util';
 
 import { isUserError } from '../shared/errors.ts';
 import { closest, parseSetArgs } from '../spec/index.ts';
-
-/** The command line itself is wrong (unknown flag, missing argument): exit 2 with the usage line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export function isUsageError(err: unknown): err is UsageError {
-  return err instanceof UsageError;
-}
+import { UsageError } from './exit.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -1,9 +1,10 @@
 // `aelab compare`: runs side by side — a table on stdout and compare.html with charts and pictures.
 import path from 'node:path';
 
-import { compareRuns, type CompareFormat } from '../pipeline.ts';
-import { parseCommandArgs, UsageError } from './args.ts';
+import { compareRuns, type CompareFormat } from '../pipeline/compare.ts';
+import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
+import { EXIT_OK, UsageError } from './exit.ts';
 
 const usage = 'aelab compare <run folders|sweep folder|globs…> [--format table|md|csv|json] [--sort METRIC] [--out DIR]';
 const FORMATS: CompareFormat[] = ['table', 'md', 'csv', 'json'];
@@ -38,12 +39,12 @@ options:
       format,
       sort: values.sort,
       outDir: values.out,
-      runsDir: values['runs-dir'] === undefined ? undefined : path.resolve(values['runs-dir']),
-      cwd: process.cwd(),
+      runsDir: values['runs-dir'] === undefined ? undefined : path.resolve(ctx.cwd, values['runs-dir']),
+      cwd: ctx.cwd,
     });
     for (const s of result.skipped) ctx.err(`aelab: skipped ${s.path}: ${s.reason}`);
     ctx.stdout.write(result.text.endsWith('\n') ? result.text : result.text + '\n');
     ctx.err(`aelab: wrote ${result.htmlPath}`);
-    return 0;
+    return EXIT_OK;
   },
 };

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 
-import { UsageError } from './args.ts';
+import { UsageError } from './exit.ts';
 
 /**
  * Command-line file arguments → files, in the order given, each once. An existing file is taken
  * as is (even with glob characters in its name); a folder means the .yaml/.yml files below it; a
  * glob is expanded (sorted). An argument that matches nothing is a usage error: it is a typo.
+ * Returned paths are as typed (relative to `cwd` unless absolute), so messages show them so.
  */
-export function expandFileArgs(patterns: readonly string[], cwd = process.cwd()): string[] {
+export function expandFileArgs(patterns: readonly string[], cwd: string): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const add = (file: string) => {

@@ -1,26 +1,17 @@
-// `aelab <command> …`: finds the command, shows help and version, and turns every way a command
-// can fail into an exit code: 0 fine, 1 the user's input is wrong, 2 the command line is wrong,
-// 70 a bug in aelab (with a stack trace), 130 interrupted.
-import { InterruptedError, formatIssue, isUserError } from '../shared/errors.ts';
+// `aelab <command> …`: finds the command, shows help and version, hands the command its context
+// (the only place that reads the process: streams, env, cwd, signals) and turns every way a
+// command can fail into an exit code (./exit.ts).
+import { createTerminal, type Terminal } from '../shared/terminal.ts';
 import { aelabVersion } from '../shared/version.ts';
 import { closest } from '../spec/index.ts';
-import { isUsageError, UsageError, wantsHelp } from './args.ts';
+import { wantsHelp } from './args.ts';
 import type { CliIO, Command, CommandContext } from './command.ts';
 import { commands } from './commands.ts';
-
-export const EXIT_OK = 0;
-export const EXIT_USER_ERROR = 1;
-export const EXIT_USAGE = 2;
-/** EX_SOFTWARE from sysexits.h: an internal software error. */
-export const EXIT_INTERNAL = 70;
-export const EXIT_INTERRUPTED = 130;
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFailure } from './exit.ts';
 
 const TOP_USAGE = 'aelab <command> [options]   (aelab <command> --help for details)';
 
-/** Frames of an internal error's stack shown without AELAB_DEBUG=1. */
-const SHORT_STACK_FRAMES = 5;
-
-export function topLevelHelp(): string {
+function topLevelHelp(): string {
   const names = Object.keys(commands);
   const width = Math.max(...names.map((n) => n.length));
   const rows = names.map((name) => `  ${name.padEnd(width)}   ${commands[name]!.summary}`);
@@ -45,14 +36,16 @@ function lineWriter(stream: CliIO['stdout']): (line: string) => void {
 
 /**
  * Runs the CLI with `argv` (the arguments after `aelab`) and returns the exit code. `io` replaces
- * process.stdout/stderr/env, for tests.
+ * process.stdout/stderr/env/cwd, for tests.
  */
 export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  const terminal = createTerminal(stderr, { env });
   const out = lineWriter(stdout);
-  const err = lineWriter(stderr);
+  const err = (line: string) => terminal.line(line);
   const debug = env.AELAB_DEBUG === '1';
   // V8 keeps 10 frames by default; a debugging user wants all of them.
   if (debug) Error.stackTraceLimit = Infinity;
@@ -93,30 +86,39 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
       out(command.help);
       return EXIT_OK;
     }
-    const ctx: CommandContext = { stdout, stderr, env, name: first, out, err };
-    return await command.run(rest, ctx);
+    const controller = new AbortController();
+    const ctx: CommandContext = { name: first, argv: ['aelab', ...argv], cwd, env, stdout, out, err, terminal, signal: controller.signal };
+    const release = command.interruptible ? trapInterrupts(controller, terminal) : () => {};
+    try {
+      return await command.run(rest, ctx);
+    } finally {
+      release();
+    }
   } catch (error) {
-    if (isUsageError(error)) {
-      const who = commandName ? `aelab ${commandName}` : 'aelab';
-      err(`${who}: ${error.message}`);
-      err(`usage: ${command?.usage ?? TOP_USAGE}`);
-      if (commandName) err(`(\`aelab ${commandName} --help\` for details)`);
-      return EXIT_USAGE;
-    }
-    if (isUserError(error)) {
-      for (const issue of error.issues) {
-        const line = formatIssue(issue);
-        err(issue.file === undefined && issue.path === '' ? `aelab: ${line}` : line);
-      }
-      return EXIT_USER_ERROR;
-    }
-    if (error instanceof InterruptedError) {
-      err(`aelab: ${error.message}`);
-      return EXIT_INTERRUPTED;
-    }
-    err(internalErrorReport(error, debug));
-    return EXIT_INTERNAL;
+    return reportFailure(error, { commandName, usage: command?.usage ?? TOP_USAGE, debug, err });
   }
+}
+
+/**
+ * The first SIGINT/SIGTERM aborts the command's signal (it stops after the current batch and
+ * marks its run interrupted); a second one quits at once. Returns the function that lets go.
+ */
+function trapInterrupts(controller: AbortController, terminal: Terminal): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      terminal.line(`aelab: ${signal} again — quitting now`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    terminal.clearStatus();
+    terminal.line(`aelab: ${signal} — stopping after the current batch (press Ctrl-C again to quit now)`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
 function findCommand(name: string) {
@@ -124,26 +126,4 @@ function findCommand(name: string) {
   if (entry) return entry;
   const near = closest(name, Object.keys(commands));
   throw new UsageError(`unknown command ${JSON.stringify(name)}${near ? `; did you mean \`${near.match}\`?` : ''}`);
-}
-
-/** "aelab: internal error: …" plus the stack: a few frames, or all of them (and causes) when debugging. */
-export function internalErrorReport(error: unknown, debug: boolean): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const lines = [`aelab: internal error: ${message}`, 'This is a bug in aelab, not in your spec.'];
-  const stack = error instanceof Error && error.stack ? error.stack : undefined;
-  if (!stack) return lines.join('\n');
-  const frames = stack.split('\n').filter((l) => /^\s+at /.test(l));
-  if (debug) {
-    lines.push(...frames);
-    let cause = error instanceof Error ? error.cause : undefined;
-    while (cause !== undefined) {
-      lines.push(`caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
-      cause = cause instanceof Error ? cause.cause : undefined;
-    }
-  } else {
-    lines.push(...frames.slice(0, SHORT_STACK_FRAMES));
-    if (frames.length > SHORT_STACK_FRAMES) lines.push(`    … ${frames.length - SHORT_STACK_FRAMES} more frames`);
-    lines.push('Rerun with AELAB_DEBUG=1 for the full stack trace.');
-  }
-  return lines.join('\n');
 }

@@ -2,22 +2,15 @@
 // the last one as the last line, so scripts can `dir=$(aelab run spec.yaml | tail -n 1)`.
 import path from 'node:path';
 
-import {
-  loadSpecForRun,
-  prepareBackend,
-  runSingle,
-  runSweep,
-  startWorkerPool,
-  type BackendName,
-  type RunOutcome,
-} from '../pipeline.ts';
-import { parseShard } from '../plan/index.ts';
+import { parseShard } from '../pipeline/plan.ts';
+import { loadSpecForRun, prepareBackend, runSingle, type BackendName, type RunOutcome } from '../pipeline/run.ts';
+import { runSweep } from '../pipeline/sweep.ts';
+import { startWorkerPool } from '../pipeline/workers.ts';
 import { InterruptedError } from '../shared/errors.ts';
-import { createTerminal } from '../shared/terminal.ts';
-import { parseCommandArgs, parseSetFlags, UsageError } from './args.ts';
+import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
+import { EXIT_OK, EXIT_USER_ERROR, UsageError, internalErrorReport } from './exit.ts';
 import { expandFileArgs } from './files.ts';
-import { internalErrorReport } from './main.ts';
 
 const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n] [--fail-fast]';
 const BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -48,6 +41,8 @@ Ctrl-C stops after the current batch and marks the run interrupted (press again 
 exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad command line,
 130 interrupted`,
 
+  interruptible: true,
+
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs(
       args,
@@ -70,40 +65,30 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: must be a whole number ≥ 1`);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     const overrides = parseSetFlags(values.set);
-    const runsDir = path.resolve(values['runs-dir'] ?? 'runs');
-    const terminal = createTerminal(process.stderr);
+    const runsDir = path.resolve(ctx.cwd, values['runs-dir'] ?? 'runs');
+    const { terminal, signal } = ctx;
 
     // Every spec is checked before anything trains: a typo in the third file should not surface
     // after the first two have run for an hour.
-    const specs = expandFileArgs(positionals).map((file) => loadSpecForRun(file, overrides, terminal));
+    const specs = expandFileArgs(positionals, ctx.cwd).map((file) => loadSpecForRun(path.resolve(ctx.cwd, file), overrides, terminal));
     if (shard && !specs.some((s) => s.spec.sweep)) throw new UsageError('--shard applies to sweep specs only');
 
     // Workers boot while this process loads its own backend (see startWorkerPool).
     const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
-      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ['aelab', ...process.argv.slice(2)] })
+      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ctx.argv }, ctx.env)
       : undefined;
-    const controller = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (controller.signal.aborted) {
-        terminal.line(`aelab: ${signal} again — quitting now`);
-        process.exit(130);
-      }
-      terminal.clearStatus();
-      terminal.line(`aelab: ${signal} — stopping after the current batch (press Ctrl-C again to quit now)`);
-      controller.abort(signal);
-      pool?.signal(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // A `kill` of this process alone must also interrupt the workers' trials.
+    const forwardSignal = () => pool?.signal(signal.reason as NodeJS.Signals);
+    signal.addEventListener('abort', forwardSignal);
 
     const outcomes: RunOutcome[] = [];
     try {
       const backendInfo = await prepareBackend(backend, terminal);
-      const common = { runsDir, overrides, backend, terminal, command: ['aelab', ...process.argv.slice(2)], signal: controller.signal, backendInfo };
+      const session = { runsDir, terminal, command: ctx.argv, signal, backendInfo };
       for (const loaded of specs) {
-        if (controller.signal.aborted) break;
+        if (signal.aborted) break;
         if (loaded.spec.sweep) {
-          const sweep = await runSweep(loaded, { ...common, jobs, pool, shard, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
+          const sweep = await runSweep(loaded, { ...session, jobs, pool, shard, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
           for (const o of sweep.outcomes) ctx.out(o.dir);
           outcomes.push(...sweep.outcomes);
           const failed = sweep.outcomes.filter((o) => o.status === 'failed');
@@ -117,7 +102,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
           );
           ctx.out(sweep.dir);
         } else {
-          const outcome = await runSingle(loaded, common);
+          const outcome = await runSingle(loaded, session);
           outcomes.push(outcome);
           if (outcome.status === 'failed') {
             // A user mistake gets one line; a bug of ours gets its stack (also kept in run.json).
@@ -128,12 +113,11 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         }
       }
     } finally {
+      signal.removeEventListener('abort', forwardSignal);
       pool?.close();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
 
-    if (controller.signal.aborted) throw new InterruptedError(String(controller.signal.reason));
+    if (signal.aborted) throw new InterruptedError(String(signal.reason));
     const completed = outcomes.filter((o) => o.status === 'completed');
     if (completed.length > 0) {
       terminal.line(
@@ -141,6 +125,6 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
           `Open ${path.join(completed.at(-1)!.dir, 'report.html')} or ${path.join(runsDir, 'index.html')} for all runs.`,
       );
     }
-    return outcomes.every((o) => o.status === 'completed') ? 0 : 1;
+    return outcomes.every((o) => o.status === 'completed') ? EXIT_OK : EXIT_USER_ERROR;
   },
 };

@@ -1,7 +1,10 @@
+import path from 'node:path';
+
 import { formatIssue } from '../shared/errors.ts';
 import { displayPath, loadSpec, specToYaml } from '../spec/index.ts';
 import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
+import { EXIT_OK } from './exit.ts';
 
 const usage = 'aelab show <spec> [--set key=value …]';
 
@@ -22,12 +25,12 @@ exit status: 0 valid, 1 invalid spec (problems on stderr), 2 bad command line`,
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs(args, { set: { type: 'string', multiple: true } }, { min: 1, max: 1, name: 'spec file' });
     const overrides = parseSetFlags(values.set);
-    const loaded = loadSpec(positionals[0]!, { overrides });
+    const loaded = loadSpec(path.resolve(ctx.cwd, positionals[0]!), { overrides });
     for (const warning of loaded.warnings) ctx.err(formatIssue({ ...warning, message: `warning: ${warning.message}` }));
     const origin = [displayPath(loaded.file), ...loaded.extendsChain.slice(1).map((f) => `extends ${displayPath(f)}`)];
     if (Object.keys(overrides).length > 0) origin.push(`--set ${Object.keys(overrides).join(', ')}`);
     ctx.out(`# resolved from ${origin.join(', ')}; defaults filled in; spec hash ${loaded.hash.slice(0, 12)}`);
     ctx.stdout.write(specToYaml(loaded.spec));
-    return 0;
+    return EXIT_OK;
   },
 };

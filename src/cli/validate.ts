@@ -1,9 +1,12 @@
+import path from 'node:path';
+
+import { planSweep } from '../pipeline/plan.ts';
 import { formatIssue, isUserError, type Issue } from '../shared/errors.ts';
 import { displayPath, loadSpec } from '../spec/index.ts';
 import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
+import { EXIT_OK, EXIT_USER_ERROR } from './exit.ts';
 import { expandFileArgs } from './files.ts';
-import { planSweep } from '../pipeline-plan.ts';
 
 const usage = 'aelab validate <files|globs…> [--set key=value …]';
 
@@ -28,7 +31,7 @@ exit status: 0 all specs valid, 1 some spec invalid, 2 bad command line (e.g. no
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs(args, { set: { type: 'string', multiple: true } }, { min: 1, name: 'spec file' });
     const overrides = parseSetFlags(values.set);
-    const files = expandFileArgs(positionals);
+    const files = expandFileArgs(positionals, ctx.cwd);
     const show = (issue: Issue, warning = false) =>
       ctx.out(`  ${formatIssue(warning ? { ...issue, message: `warning: ${issue.message}` } : issue)}`);
 
@@ -36,7 +39,7 @@ exit status: 0 all specs valid, 1 some spec invalid, 2 bad command line (e.g. no
     for (const file of files) {
       const name = displayPath(file);
       try {
-        const loaded = loadSpec(file, { overrides });
+        const loaded = loadSpec(path.resolve(ctx.cwd, file), { overrides });
         // A sweep is valid when every trial is: combinations of swept keys can clash.
         const trials = loaded.spec.sweep ? planSweep(loaded).length : 0;
         const note =
@@ -52,6 +55,6 @@ exit status: 0 all specs valid, 1 some spec invalid, 2 bad command line (e.g. no
       }
     }
     ctx.out(invalid === 0 ? `${plural(files.length, 'spec')} valid` : `${invalid} of ${plural(files.length, 'spec')} invalid`);
-    return invalid === 0 ? 0 : 1;
+    return invalid === 0 ? EXIT_OK : EXIT_USER_ERROR;
   },
 };

@@ -13,7 +13,7 @@ export {
   type RunError,
 } from './record.ts';
 export { updateLatest, readLatest, LATEST } from './latest.ts';
-export { listRuns, findCompletedRunByHash, findRunDirs, readRunJson, isStaleRun, type RunListing } from './list.ts';
+export { listRuns, findRunDirs, readRunJson, isStaleRun, type RunListing } from './list.ts';
 export {
   createOrOpenSweep,
   claimTrial,
@@ -22,7 +22,6 @@ export {
   readSweep,
   updateSweepStatus,
   planHash,
-  stableStringify,
   SWEEP_JSON,
   type SweepPlan,
   type SweepPlanTrial,

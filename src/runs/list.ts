@@ -63,23 +63,6 @@ export function listRuns(runsDir: string): RunListing[] {
   return listings.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
 }
 
-/**
- * A completed run below dir whose resolved-spec hash is `hash` (run.json's spec_hash, or
- * resolved.json's hash), the most recently finished one; null when there is none.
- */
-export function findCompletedRunByHash(dir: string, hash: string): string | null {
-  let best: { dir: string; finished: string } | null = null;
-  for (const runDir of findRunDirs(dir)) {
-    const run = readRunJson(runDir);
-    if (run?.status !== 'completed') continue;
-    const runHash = stringOrNull(run.spec_hash) ?? stringOrNull(field(readJsonQuietly(path.join(runDir, 'resolved.json')), 'hash'));
-    if (runHash !== hash) continue;
-    const finished = stringOrNull(run.finished_at) ?? '';
-    if (!best || finished > best.finished) best = { dir: runDir, finished };
-  }
-  return best?.dir ?? null;
-}
-
 /** run.json of dir if it is readable and looks like one (id, name, known status), else null. */
 export function readRunJson(dir: string): RunJson | null {
   const data = readJsonQuietly(path.join(dir, RUN_JSON));

@@ -23,7 +23,7 @@ interface LockOwner {
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Blocks the thread for ms milliseconds (the lock API is synchronous so that callers stay simple). */
-export function sleepSync(ms: number): void {
+function sleepSync(ms: number): void {
   Atomics.wait(waitCell, 0, 0, ms);
 }
 

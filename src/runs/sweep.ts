@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileError } from '../shared/errors.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import { writeJsonAtomic } from '../shared/fs.ts';
 import { allocateNumberedDir, ensureRunsFolder, numberedEntries, safeFolderName } from './paths.ts';
 import { isProcessAlive, withLock, type LockOptions } from './lock.ts';
@@ -86,7 +87,7 @@ export type TrialClaim =
 
 /** Identity of a plan: two sweeps with the same hash run the same trials with the same settings. */
 export function planHash(plan: SweepPlan): string {
-  const canonical = stableStringify({
+  const canonical = canonicalJson({
     spec_hash: plan.spec_hash,
     trials: plan.trials.map((t) => ({ name: t.name, overrides: t.overrides, hash: t.hash ?? null })),
   });
@@ -306,17 +307,4 @@ function countStatuses(trials: { status: TrialStatus }[]): Record<TrialStatus, n
   const counts: Record<TrialStatus, number> = { pending: 0, claimed: 0, running: 0, stale: 0, completed: 0, failed: 0, interrupted: 0 };
   for (const t of trials) counts[t.status] += 1;
   return counts;
-}
-
-/** JSON with object keys sorted, so equal values hash equally whatever order they were built in. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

@@ -21,7 +21,3 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
-
-export function readJson<T = unknown>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-}

@@ -12,9 +12,20 @@ export interface Terminal {
   clearStatus(): void;
 }
 
-export function createTerminal(stream: NodeJS.WriteStream = process.stderr, opts: { allowStatus?: boolean } = {}): Terminal {
+/** What a terminal writes to: process.stderr, or anything with a `write` (tests). */
+export interface TerminalStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export function createTerminal(
+  stream: TerminalStream = process.stderr,
+  opts: { allowStatus?: boolean; env?: Record<string, string | undefined> } = {},
+): Terminal {
   // Sweep workers share their parent's terminal: only one process may own the status line.
-  const isTTY = Boolean(stream.isTTY) && process.env.CI !== 'true' && opts.allowStatus !== false;
+  const env = opts.env ?? process.env;
+  const isTTY = Boolean(stream.isTTY) && env.CI !== 'true' && opts.allowStatus !== false;
   let bar = '';
   const write = (s: string) => {
     stream.write(s);

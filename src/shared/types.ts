@@ -1,6 +1,6 @@
 // The plain data that flows between stages. Stages exchange typed arrays and plain objects, never
 // tensors, so that tfjs stays inside data, model, train and evaluate.
-import type { ModelKind, ResolvedSpec, DensityKind } from './spec-types.ts';
+import type { ModelKind, DensityKind } from './spec-types.ts';
 
 export type { ResolvedSpec } from './spec-types.ts';
 

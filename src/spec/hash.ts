@@ -3,20 +3,9 @@
 import { createHash } from 'node:crypto';
 
 import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
-import type { ResolvedSpec } from '../shared/spec-types.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import { isPlainObject } from './paths.ts';
-
-/** JSON with object keys sorted at every level, so that key order never changes the hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+import type { ResolvedSpec } from '../shared/spec-types.ts';
 
 /**
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and

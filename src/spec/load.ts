@@ -13,7 +13,7 @@ import { checkSweepValues } from './sweep-checks.ts';
 import { ajvErrorsToIssues, describeSchema, showValue } from './messages.ts';
 import { formatPath, getAt, isPlainObject, parseDottedPath, type Segment } from './paths.ts';
 import { experimentSchema, nameMaxLength, namePattern, schemaAtPath, schemaValidator, withDefaults } from './schema.ts';
-import { parseSpecText, Provenance, type Layer, type Loc } from './source.ts';
+import { parseSpecText, type Layer, type Loc } from './source.ts';
 
 export interface LoadedSpec {
   /** Absolute path of the spec file. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
-import { parseCommandArgs, UsageError } from '../../src/cli/args.ts';
+import { parseCommandArgs } from '../../src/cli/args.ts';
+import { UsageError } from '../../src/cli/exit.ts';
 import { commands } from '../../src/cli/commands.ts';
 import { main } from '../../src/cli/main.ts';
 import { InterruptedError, UserError } from '../../src/shared/errors.ts';
@@ -27,13 +28,14 @@ beforeAll(() => {
 });
 afterAll(() => removeFixtures(dir));
 
-async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
+async function cli(argv: string[], env: Record<string, string | undefined> = {}, cwd?: string) {
   let out = '';
   let err = '';
   const code = await main(argv, {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     env,
+    ...(cwd === undefined ? {} : { cwd }),
   });
   return { code, out, err };
 }
@@ -79,6 +81,16 @@ describe('aelab validate', () => {
     expect(out).toContain(`✓ ${at('pca-encoder.yaml')} (1 warning)`);
     expect(out).toContain(`${at('pca-encoder.yaml')}:3:3  model.encoder  warning: ignored: model.kind is pca`);
     expect(out).toContain('1 of 3 specs invalid');
+  });
+
+  it('reads relative arguments from the working directory it is given, not the process’s', async () => {
+    const { code, out } = await cli(['validate', 'good.yaml', 'sub/*.yaml'], {}, dir);
+    expect(code).toBe(0);
+    expect(out).toContain('✓ good.yaml');
+    expect(out).toContain('✓ sub/nested.yaml');
+    const shown = await cli(['show', 'good.yaml', '--set', 'seed=9'], {}, dir);
+    expect(shown.code).toBe(0);
+    expect(parse(shown.out)).toMatchObject({ name: 'good', seed: 9, model: { latent: 3 } });
   });
 
   it('takes a folder as its .yaml files, and --set overrides', async () => {

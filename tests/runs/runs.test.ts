@@ -13,7 +13,6 @@ import {
   updateLatest,
   readLatest,
   listRuns,
-  findCompletedRunByHash,
   type RunJsonInit,
 } from '../../src/runs/index.ts';
 import { UserError, InterruptedError } from '../../src/shared/errors.ts';
@@ -249,16 +248,5 @@ describe('listRuns', () => {
     expect(listed[2]).toMatchObject({ status: 'failed', kind: 'deep', latent: 8, sweep: { dir: 'sweep-0001', trial: 'kind=deep,latent=8' }, error: 'train.learning_rate  training diverged' });
     expect(listed[3]).toMatchObject({ status: 'interrupted', attempt: 1 });
     expect(listRuns(path.join(tmp, 'missing'))).toEqual([]);
-  });
-
-  it('finds a completed run by its resolved-spec hash', () => {
-    const runs = path.join(tmp, 'runs');
-    writeRun(path.join(runs, 'a', '0001'), { id: '0001', name: 'a', status: 'failed', spec_hash: 'h' });
-    expect(findCompletedRunByHash(runs, 'h')).toBeNull();
-    writeRun(path.join(runs, 'a', '0002'), { id: '0002', name: 'a', status: 'completed', spec_hash: 'h', finished_at: '2024-01-01T00:00:00Z' });
-    writeRun(path.join(runs, 'a', '0003'), { id: '0003', name: 'a', status: 'completed', finished_at: '2024-02-01T00:00:00Z' }, { 'resolved.json': { hash: 'h' } });
-    writeRun(path.join(runs, 'a', '0004'), { id: '0004', name: 'a', status: 'completed', spec_hash: 'other' });
-    expect(findCompletedRunByHash(runs, 'h')).toBe(path.join(runs, 'a', '0003'));
-    expect(findCompletedRunByHash(runs, 'nope')).toBeNull();
   });
 });

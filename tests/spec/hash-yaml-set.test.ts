@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UserError } from '../../src/shared/errors.ts';
-import { canonicalJson, formatPath, loadSpec, parseDottedPath, parseSetArgs, specHash, specToYaml } from '../../src/spec/index.ts';
+import { canonicalJson } from '../../src/shared/canonical-json.ts';
+import { formatPath, loadSpec, parseDottedPath, parseSetArgs, specHash, specToYaml } from '../../src/spec/index.ts';
 import { lines, removeFixtures, writeFixtures } from './fixtures.ts';
 
 let dir: string;

@@ -1,8 +1,11 @@
 // The planning half of the composer: a sweep spec → its trials, each validated like a spec file.
-// Kept apart from pipeline.ts so that `aelab validate` can check sweeps without loading tfjs.
-import { expandSweep } from './plan/index.ts';
-import { UserError, isUserError } from './shared/errors.ts';
-import { loadSpec, type LoadedSpec } from './spec/index.ts';
+// Kept apart from run.ts so that `aelab validate` can check sweeps without loading tfjs.
+import { expandSweep, parseShard, shardTrials } from '../plan/index.ts';
+import { UserError, isUserError } from '../shared/errors.ts';
+import { loadSpec, type LoadedSpec } from '../spec/index.ts';
+
+// The CLI reaches the plan stage only through the composer.
+export { parseShard, shardTrials };
 
 export interface PlannedTrial {
   name: string;
@@ -41,4 +44,3 @@ export function planSweep(loaded: LoadedSpec): PlannedTrial[] {
   if (problems.length > 0) throw new UserError(problems);
   return planned;
 }
-

@@ -1,0 +1,322 @@
+// One run: a resolved spec → data → model → train → evaluate → render → a complete run folder.
+// The composer decides the order and where files go; every stage is imported through its index.
+import path from 'node:path';
+
+import { loadSpec, type LoadedSpec } from '../spec/index.ts';
+import { loadDataset } from '../data/index.ts';
+import { buildModel, selectBackend } from '../model/index.ts';
+import { trainModel } from '../train/index.ts';
+import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
+import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
+import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
+import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
+import { createFileLogger, type Logger } from '../shared/log.ts';
+import { deriveSeed } from '../shared/random.ts';
+import type { Terminal } from '../shared/terminal.ts';
+import type { BackendInfo, Dataset, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
+import { isTrainable } from '../shared/types.ts';
+import { aelabVersion, projectRoot } from '../shared/version.ts';
+import { loadTrialSpec } from './plan.ts';
+
+export type BackendName = BackendInfo['name'];
+
+/** What every run of one command (or one sweep worker) shares. */
+export interface RunSession {
+  /** Root of all runs (default ./runs). Nothing is written outside it. */
+  runsDir: string;
+  terminal: Terminal;
+  /** The command line, recorded in run.json. */
+  command: string[];
+  /** Aborted on SIGINT/SIGTERM; the run is then marked interrupted. */
+  signal: AbortSignal;
+  /** The backend selected once for this process (see prepareBackend). */
+  backendInfo: BackendInfo;
+}
+
+/** Where one run goes: by default a fresh numbered folder below runs/<name>/. */
+export interface RunPlacement {
+  /** Allocate the numbered folder below this folder instead. */
+  parentDir?: string;
+  /** Use this folder as it is (a sweep trial's claimed folder). */
+  runDir?: string;
+  /** Set for a sweep trial: its sweep folder and trial name. */
+  sweep?: { dir: string; trial: string };
+}
+
+/** Everything the steps of one run need, made once its folder exists. */
+export interface RunContext {
+  session: RunSession;
+  spec: ResolvedSpec;
+  /** The spec file's text, copied into the report. */
+  specText: string;
+  data: Dataset;
+  dir: string;
+  record: RunRecord;
+  logger: Logger;
+  /** How the terminal names this run: `name/0003`, or `name/trial` in a sweep. */
+  label: string;
+  /** Training progress goes here: in a sweep prefixed with the label, as trials share a terminal. */
+  progressTerminal: Terminal;
+}
+
+export interface RunOutcome {
+  dir: string;
+  status: 'completed' | 'failed' | 'interrupted';
+  error?: string;
+  /** Set when a run failed on a bug of ours rather than the user's input: the stack to show. */
+  internalStack?: string;
+}
+
+/** The one place an error becomes a failed outcome: the user's mistake is its message, our bug also its stack. */
+function failedOutcome(dir: string, err: unknown): RunOutcome {
+  return isUserError(err)
+    ? { dir, status: 'failed', error: errorMessage(err) }
+    : { dir, status: 'failed', error: errorMessage(err), internalStack: (err as Error)?.stack ?? String(err) };
+}
+
+/** Selects the numeric backend once per process and tells the user which one runs. */
+export async function prepareBackend(preference: BackendName | undefined, terminal: Terminal): Promise<BackendInfo> {
+  const info = await selectBackend(preference);
+  terminal.line(`aelab: backend ${info.name}${info.fast_matmul ? ' (fast matmul)' : ''} — ${info.reason}`);
+  return info;
+}
+
+/** Loads a spec for running: the CLI's overrides applied, warnings shown once. */
+export function loadSpecForRun(file: string, overrides: Record<string, unknown>, terminal: Terminal): LoadedSpec {
+  const loaded = loadSpec(file, { overrides });
+  for (const w of loaded.warnings) terminal.line(`aelab: warning: ${formatIssue(w)}`);
+  return loaded;
+}
+
+/**
+ * Runs one resolved spec into a fresh run folder. Data is loaded before the folder is made, so a
+ * spec whose data cannot be read is refused (thrown) without leaving an empty run; once the folder
+ * exists every failure ends in an outcome and in run.json.
+ */
+export async function runSingle(loaded: LoadedSpec, session: RunSession, placement: RunPlacement = {}): Promise<RunOutcome> {
+  const { spec } = loaded;
+  throwIfAborted(session.signal);
+  const data = loadDatasetCached(spec, loaded.dir);
+
+  let dir: string;
+  let id: string;
+  if (placement.runDir) {
+    dir = placement.runDir;
+    id = path.basename(dir);
+  } else {
+    const parent = placement.parentDir ?? safeRunPath(session.runsDir, spec.name);
+    ({ id, dir } = allocateRunDir(parent));
+  }
+  const logger = createFileLogger(path.join(dir, 'log.jsonl'), { run: `${spec.name}/${id}` });
+  writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
+  writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
+
+  const record = createRunRecord(dir, {
+    id,
+    name: spec.name,
+    status: 'running',
+    command: session.command,
+    spec_file: path.resolve(loaded.file),
+    spec_hash: loaded.hash,
+    overrides: loaded.overrides,
+    backend: session.backendInfo,
+    versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
+    git: gitInfoOnce() ?? undefined,
+    ...(placement.sweep ? { sweep: placement.sweep } : {}),
+  });
+  logger.info({ event: 'start', spec_file: loaded.file, hash: loaded.hash, backend: session.backendInfo.name }, 'run started');
+  for (const w of loaded.warnings) logger.warn({ event: 'spec-warning', path: w.path }, w.message);
+  const label = placement.sweep ? `${spec.name}/${placement.sweep.trial}` : `${spec.name}/${id}`;
+  const { terminal } = session;
+  terminal.line(`aelab: run ${label} → ${dir}`);
+
+  const ctx: RunContext = {
+    session,
+    spec,
+    specText: loaded.text,
+    data,
+    dir,
+    record,
+    logger,
+    label,
+    progressTerminal: prefixedTerminal(terminal, placement.sweep ? label : ''),
+  };
+  try {
+    await executeRun(ctx);
+    record.complete();
+    logger.info({ event: 'completed', seconds: record.data.duration_seconds }, 'run completed');
+    if (!placement.sweep) updateLatest(path.dirname(dir), id);
+    terminal.line(`aelab: ${label} completed in ${formatDuration(record.data.duration_seconds ?? 0)}`);
+    return { dir, status: 'completed' };
+  } catch (err) {
+    if (err instanceof InterruptedError) {
+      record.fail(err); // marks it interrupted, with the signal
+      logger.warn({ event: 'interrupted' }, err.message);
+      terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}`);
+      return { dir, status: 'interrupted', error: err.message };
+    }
+    record.fail(err);
+    logger.error({ event: 'failed', err: errorMessage(err), stack: isUserError(err) ? undefined : (err as Error)?.stack }, 'run failed');
+    return failedOutcome(dir, err);
+  } finally {
+    logger.flush?.();
+    refreshRunsIndex(session.runsDir);
+  }
+}
+
+/** A sweep trial as the parent hands it out (to itself or to a worker); `runDir` is already claimed. */
+export interface TrialTask {
+  /** The sweep spec file. */
+  file: string;
+  /** The command's --set overrides; the trial's own keys are in trialOverrides. */
+  overrides: Record<string, unknown>;
+  trialOverrides: Record<string, unknown>;
+  trial: string;
+  runDir: string;
+  sweepDir: string;
+}
+
+/** Runs one claimed sweep trial. One refused before it started (e.g. unreadable data) gives its claim back. */
+export async function runTrial(task: TrialTask, session: RunSession): Promise<RunOutcome> {
+  try {
+    const trialLoaded = loadTrialSpec(task.file, task.overrides, { name: task.trial, overrides: task.trialOverrides });
+    return await runSingle(trialLoaded, session, { runDir: task.runDir, sweep: { dir: task.sweepDir, trial: task.trial } });
+  } catch (err) {
+    releaseTrial(task.runDir);
+    return failedOutcome(task.runDir, err);
+  }
+}
+
+async function executeRun(ctx: RunContext): Promise<void> {
+  const { spec, data, dir, record, logger, label, session } = ctx;
+  logger.info({ event: 'data', ...data.counts, origin: data.origin }, 'data loaded');
+  record.update({ stage: 'model' });
+  const fitStart = performance.now();
+  const model = await buildModel(spec.model, {
+    inputDim: data.dim,
+    seed: spec.seed,
+    train: { images: data.train.images, count: data.train.count },
+  });
+  try {
+    let training: TrainingResult | null = null;
+    if (isTrainable(model)) {
+      throwIfAborted(session.signal);
+      record.update({ stage: 'train' });
+      // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
+      const soFar: EpochRecord[] = [];
+      training = await trainModel(model, data, spec.train, {
+        seed: spec.seed,
+        terminal: ctx.progressTerminal,
+        logger,
+        signal: session.signal,
+        onEpoch: (rec) => {
+          soFar.push(rec);
+          writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));
+        },
+      });
+    }
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    throwIfAborted(session.signal);
+    await model.save(path.join(dir, 'model'));
+
+    record.update({ stage: 'evaluate' });
+    const recon = computeReconstructionMetrics(model, data);
+    const trainCodes = encodeSplit(model, data.train);
+    const testCodes = encodeSplit(model, data.test);
+    const density = fitDensity(spec.density.kind, trainCodes, data.train.count, model.latent, {
+      ...spec.density,
+      seed: deriveSeed(spec.seed, 'density'),
+    });
+    writeJsonAtomic(path.join(dir, 'density.json'), density.toJSON());
+    const metrics: Metrics = {
+      n_train: data.counts.n_train,
+      n_val: data.counts.n_val,
+      n_test: data.counts.n_test,
+      ...recon,
+      params: model.paramCount(),
+      epochs: training?.epochs ?? 0,
+      best_epoch: training?.best_epoch ?? null,
+      stopped_early: training?.stopped_early ?? false,
+      train_seconds: training?.train_seconds ?? fitSeconds,
+      samples_per_second: training?.samples_per_second ?? null,
+      ...model.summary(),
+      density_kind: spec.density.kind,
+      density_log_likelihood_train: density.meanLogLikelihood(trainCodes, data.train.count),
+      density_log_likelihood_test: density.meanLogLikelihood(testCodes, data.test.count),
+      counts_by_digit: { train: data.counts.train_by_digit, val: data.counts.val_by_digit, test: data.counts.test_by_digit },
+      backend: session.backendInfo.name,
+    };
+    writeJsonAtomic(path.join(dir, 'metrics.json'), metrics);
+    logger.info({ event: 'metrics', ...metrics }, 'metrics written');
+    session.terminal.line(
+      `aelab: ${label} test MSE ${metrics.test_mse.toFixed(5)}` +
+        (metrics.val_mse !== null ? `, val MSE ${metrics.val_mse.toFixed(5)}` : '') +
+        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}`,
+    );
+
+    throwIfAborted(session.signal);
+    record.update({ stage: 'render' });
+    const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
+    const files = await renderRunPictures(pictures, training?.history ?? null);
+    for (const f of files) writeFileAtomic(path.join(dir, f.name), f.data);
+    const html = renderRunReport({
+      dir,
+      run: { ...record.data, status: 'completed' },
+      metrics,
+      specYaml: ctx.specText,
+      resolved: spec,
+      pictures: files.filter((f) => f.name.endsWith('.png')).map((f) => f.name),
+      notes: pictureNotes(pictures),
+    });
+    writeFileAtomic(path.join(dir, 'report.html'), html);
+    record.update({ stage: 'done' });
+  } finally {
+    model.dispose();
+  }
+}
+
+// One dataset per process and data spec: sweeps over model keys reuse the loaded images.
+const datasetCache = new Map<string, Dataset>();
+function loadDatasetCached(spec: ResolvedSpec, baseDir: string): Dataset {
+  const key = JSON.stringify([path.resolve(baseDir), spec.data]);
+  let data = datasetCache.get(key);
+  if (!data) {
+    datasetCache.clear(); // keep at most one dataset in memory
+    data = loadDataset(spec.data, { baseDir });
+    datasetCache.set(key, data);
+  }
+  return data;
+}
+
+/** Rewrites runs/index.html from what is on disk; a failure here must never fail a run. */
+function refreshRunsIndex(runsDir: string): void {
+  try {
+    const rows = listRuns(runsDir);
+    writeFileAtomic(path.join(runsDir, 'index.html'), renderRunsIndex(rows));
+  } catch (err) {
+    process.emitWarning(`could not refresh ${path.join(runsDir, 'index.html')}: ${errorMessage(err)}`);
+  }
+}
+
+function historyCsv(history: EpochRecord[]): string {
+  const lines = ['epoch,loss,val_loss,seconds'];
+  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  return lines.join('\n') + '\n';
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'SIGINT'));
+}
+
+function prefixedTerminal(t: Terminal, prefix: string): Terminal {
+  if (!prefix) return t;
+  return { ...t, isTTY: t.isTTY, line: (s) => t.line(`[${prefix}] ${s}`), status: (s) => t.status(`[${prefix}] ${s}`) };
+}
+
+// git is asked once per process, not once per run: a sweep worker runs many.
+let gitCached: ReturnType<typeof gitInfo> | undefined;
+function gitInfoOnce(): ReturnType<typeof gitInfo> {
+  if (gitCached === undefined) gitCached = gitInfo(projectRoot);
+  return gitCached;
+}

@@ -1,0 +1,84 @@
+// Sweeps: plan → validate every trial → open (or resume) the sweep folder → run my shard's trials,
+// in this process (--jobs 1) or also in worker processes, each trial claimed exclusively.
+import type { LoadedSpec } from '../spec/index.ts';
+import { claimTrial, createOrOpenSweep, safeRunPath, updateSweepStatus } from '../runs/index.ts';
+import { planSweep, shardTrials } from './plan.ts';
+import { runTrial, type RunOutcome, type RunSession, type TrialTask } from './run.ts';
+import { serveTrialsWithWorkers, type WorkerPool } from './workers.ts';
+
+export interface SweepOptions extends RunSession {
+  jobs: number;
+  /** Worker processes for the other jobs (see startWorkerPool); none runs every trial here. */
+  pool?: WorkerPool;
+  shard?: { index: number; count: number };
+  failFast: boolean;
+  /** Take over trials marked running on another host (their machines are known to be gone). */
+  reclaimForeign: boolean;
+}
+
+export interface SweepOutcome {
+  dir: string;
+  outcomes: (RunOutcome & { trial: string })[];
+  skipped: { trial: string; reason: string }[];
+}
+
+export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<SweepOutcome> {
+  const planned = planSweep(loaded);
+  const name = loaded.spec.name;
+  const nameDir = safeRunPath(opts.runsDir, name);
+  const opened = createOrOpenSweep(nameDir, { name, spec_hash: loaded.hash, trials: planned });
+  const mine = opts.shard ? shardTrials(planned, opts.shard.index, opts.shard.count) : planned;
+  const swept = new Set(planned.flatMap((t) => Object.keys(t.overrides)));
+  for (const key of Object.keys(loaded.overrides).filter((k) => swept.has(k))) {
+    opts.terminal.line(`aelab: warning: --set ${key} has no effect: the sweep sets ${key} in every trial`);
+  }
+  const done = opened.sweep.trials.filter((t) => t.status === 'completed').length;
+  opts.terminal.line(
+    `aelab: sweep ${name}/${opened.id}: ${planned.length} trials` +
+      (opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count} takes ${mine.length}` : '') +
+      (opened.created ? '' : `, resuming (${done} already completed)`) +
+      (opts.jobs > 1 ? `, ${opts.jobs} jobs` : '') +
+      ` → ${opened.dir}`,
+  );
+
+  const result: SweepOutcome = { dir: opened.dir, outcomes: [], skipped: [] };
+  const queue = [...mine];
+  let stop = false;
+  // Only this process claims trials; the claimed ones go to whichever job asks next.
+  const nextTask = (): TrialTask | null => {
+    while (!stop && !opts.signal.aborted && queue.length > 0) {
+      const trial = queue.shift()!;
+      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign });
+      if (claim.claimed) {
+        if (claim.previous) opts.terminal.line(`aelab: [${trial.name}] rerunning (earlier attempt ${claim.previous.status}, kept in ${claim.previous.movedTo})`);
+        return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir };
+      }
+      result.skipped.push({ trial: trial.name, reason: claim.reason });
+      if (claim.reason === 'completed') opts.terminal.line(`aelab: [${trial.name}] already completed, skipped`);
+      else opts.terminal.line(`aelab: [${trial.name}] ${claim.reason} by another process, skipped`);
+    }
+    return null;
+  };
+  const record = (trial: string, outcome: RunOutcome) => {
+    result.outcomes.push({ ...outcome, trial });
+    updateSweepStatus(opened.dir);
+    if (outcome.status === 'failed') {
+      if (outcome.internalStack) opts.terminal.line(`aelab: [${trial}] internal error (a bug in aelab):\n${outcome.internalStack}`);
+      opts.terminal.line(`aelab: [${trial}] failed: ${outcome.error ?? 'unknown error'}`);
+      if (opts.failFast) {
+        stop = true;
+        opts.terminal.line('aelab: --fail-fast: not starting further trials');
+      }
+    }
+  };
+
+  // This process is one of the jobs (its backend and data are already loaded); the other jobs are
+  // worker processes fed from the same queue.
+  const runHere = async () => {
+    for (let task = nextTask(); task; task = nextTask()) record(task.trial, await runTrial(task, opts));
+  };
+  if (!opts.pool || opts.pool.size === 0) await runHere();
+  else await Promise.all([serveTrialsWithWorkers(opts.pool, nextTask, record, opts.signal), runHere()]);
+  updateSweepStatus(opened.dir);
+  return result;
+}

@@ -11,13 +11,15 @@ import type { ResolvedSpec } from '../shared/spec-types.ts';
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
  * without keys the chosen kinds ignore (their descriptors' `uses` say which: a PCA spec's `train`
  * block, the hidden layers of a linear model, `density.components` unless gmm), so that such keys
- * cannot split identical runs.
+ * cannot split identical runs. Nor `train.workers`: the thread count changes how fast a run
+ * trains, not what it learns (to float32 rounding, like another backend or machine).
  */
 export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   const out = structuredClone(spec) as unknown as Record<string, unknown>;
   delete out.sweep;
   delete out.description;
   delete out.extends;
+  if (isPlainObject(out.train)) delete out.train.workers;
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);

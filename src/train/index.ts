@@ -13,6 +13,7 @@ import { DataParallelTrainer, shardOptimizerKinds, type FaultInjection, type Rep
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
 
 export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
+export { dataParallelBlocker, resolveWorkers, type WorkersDecision } from './parallel/index.ts';
 
 export interface TrainOptions {
   /** The run's seed; the shuffling order derives from it (the initial weights were seeded at build). */

@@ -61,7 +61,7 @@ export function deepSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
 }
 
 export function trainSpec(overrides: Partial<TrainSpec> = {}): TrainSpec {
-  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, early_stopping: { patience: 0, min_delta: 0 }, ...overrides };
+  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, early_stopping: { patience: 0, min_delta: 0 }, workers: 'auto', ...overrides };
 }
 
 /** Mean squared error over all images and pixels, in float64. */

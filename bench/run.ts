@@ -525,6 +525,21 @@ function buildRows(r: Results): Row[] {
     rows.push({ measurement: 'Lecture model, batch 256, 1 thread (train.workers 1)³', result: `${fmt(p.aelab['1'].median)} samples/s (${loads(p.aelab['1'].runs)})`, target: '', ok: null });
     rows.push({ measurement: 'Lecture model, batch 256, 2 threads (train.workers 2)', result: `${fmt(p.aelab['2'].median)} samples/s (${loads(p.aelab['2'].runs)})`, target: '', ok: null });
     rows.push({ measurement: '2 threads / 1 thread', result: `${p.speedup.toFixed(2)}× (per repeat ${p.speedup_per_repeat.map((x) => x.toFixed(2)).join(', ')})`, target: '≥ 1.7×', ok: p.speedup >= 1.7 });
+    rows.push({
+      measurement: 'CPU time per step (all threads), 1 / 2 threads',
+      result: `${p.aelab['1'].cpu_ms_per_step.toFixed(1)} / ${p.aelab['2'].cpu_ms_per_step.toFixed(1)} ms`,
+      target: '',
+      ok: null,
+    });
+    const profile = p.aelab['2'].main_thread_ms;
+    if (profile) {
+      rows.push({
+        measurement: 'Where a 2-thread step goes (main thread, ms)',
+        result: Object.entries(profile).filter(([k]) => k !== 'steps').map(([k, v]) => `${k.replace('_', ' ')} ${v.toFixed(1)}`).join(', '),
+        target: '',
+        ok: null,
+      });
+    }
     if (p.torch && p.torch_over_aelab) {
       for (const t of ['1', '2'] as const) {
         rows.push({

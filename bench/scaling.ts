@@ -29,7 +29,7 @@ export interface Measured {
 
 export interface ParallelSection {
   settings: { model: string; batch_size: number; optimizer: string; data: string; timed_steps: number; repeats: number };
-  aelab: Record<'1' | '2', { median: number; runs: Measured[]; step_ms: number; main_thread_ms: Record<string, number> | null }>;
+  aelab: Record<'1' | '2', { median: number; runs: Measured[]; step_ms: number; cpu_ms_per_step: number; main_thread_ms: Record<string, number> | null }>;
   /** null: PyTorch is not installed for /usr/bin/python3. */
   torch: { version: string; blas: string | null; threads: Record<'1' | '2', { median: number; runs: Measured[] }> } | null;
   /** aelab 2 threads over aelab 1 thread (medians). */
@@ -73,7 +73,7 @@ export async function benchParallel(opts: { repeats: number; steps: number; imag
     const profile = results[0]?.main_thread_ms
       ? Object.fromEntries(Object.keys(results[0].main_thread_ms).map((k) => [k, median(results.map((x) => x.main_thread_ms![k]!))]))
       : null;
-    return { median: med(aelab[t].runs), runs: aelab[t].runs, step_ms: median(results.map((x) => x.step_ms)), main_thread_ms: profile };
+    return { median: med(aelab[t].runs), runs: aelab[t].runs, step_ms: median(results.map((x) => x.step_ms)), cpu_ms_per_step: median(results.map((x) => x.cpu_ms_per_step)), main_thread_ms: profile };
   };
   const a = { '1': aelabSide('1'), '2': aelabSide('2') };
   const t = version

@@ -3,9 +3,9 @@
 // other work on a shared machine hits both sides alike). Writes bench/results.json (atomically)
 // and prints a table with the targets.
 //
-//   npm run bench [-- --quick] [-- --only data,pca,training,e2e,sweep,start] [-- --keep]
+//   npm run bench [-- --quick] [-- --only data,pca,density,training,e2e,sweep,start,explorer] [-- --keep]
 //
-// Full: medians of 5 (data, PCA, training), 5 pairs (e2e), 3 pairs (sweep), 1 `npm start`; ~16
+// Full: medians of 5 (data, PCA, gmm, training), 5 pairs (e2e), 3 pairs (sweep), 1 `npm start`; ~16
 // minutes on 2 cores. --quick: 3, 3, 3, 1 pair, 1 pair, 1; ~6 minutes. Sweep trials train 8 epochs
 // (a real sweep's are 20): much shorter ones mostly time process start-up and evaluation, which
 // the two jobs pay side by side, and measure ~1.7-1.8x instead. The child runs go to bench/out/bench-run/,
@@ -13,10 +13,12 @@
 //
 //   data      load all of MNIST (70,000 images)                        in this process
 //   pca       fit PCA on digits 1, 5, 6 (16,583×784), k = 2 and 32      in this process
+//   density   fit gmm, K = 10, on 16,000 two-dimensional codes             in this process
 //   training  lecture model samples/s, fast matmul on vs off            in this process
 //   e2e       `aelab run` vs bench/bare-tfjs.ts, same settings           child processes, alternating
 //   sweep     4-trial sweep with --jobs 2 vs --jobs 1                    child processes, alternating
 //   start     `npm start` (PCA + deep lecture runs): wall time, peak RSS child process
+//   explorer  report.html's latent explorer in Chromium: decodes/s, hover updates/s    headless Chromium
 //
 // --only runs a subset and writes bench/out/results.json instead, so the committed
 // bench/results.json always holds a complete run.
@@ -32,6 +34,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../src/shared/fs.ts';
 import type { BackendInfo } from '../src/shared/types.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
+import { benchGmmFit, GMM_BENCH } from './density.ts';
+import { benchExplorer } from './explorer.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
 import { benchParallel, benchScaling } from './scaling.ts';
 
@@ -42,7 +46,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start'] as const;
+const SECTIONS = ['data', 'pca', 'density', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start', 'explorer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -67,6 +71,7 @@ interface Plan {
   scalingSamples: number;
   /** Epochs of the run on all 55,000 training images whose peak RSS is measured. */
   rssEpochs: number;
+  explorerRepeats: number;
 }
 
 const FULL: Plan = {
@@ -85,6 +90,7 @@ const FULL: Plan = {
   parallelSteps: 40,
   scalingSamples: 10240,
   rssEpochs: 1,
+  explorerRepeats: 5,
 };
 const QUICK: Plan = {
   ...FULL,
@@ -111,6 +117,7 @@ const USAGE_PRELOAD =
     "import fs from 'node:fs';" +
       'const prefix = process.env.AELAB_BENCH_USAGE_PREFIX;' +
       "if (prefix) process.on('exit', () => { const u = process.resourceUsage();" +
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this string is code for the child process, where the template is evaluated
       ' fs.writeFileSync(`${prefix}-${process.pid}.json`, JSON.stringify({ max_rss_kb: u.maxRSS, cpu_seconds: (u.userCPUTime + u.systemCPUTime) / 1e6 })); });',
   );
 
@@ -480,12 +487,14 @@ interface Results {
   repeats: Record<string, string | number>;
   data?: Awaited<ReturnType<typeof benchDataLoad>>;
   pca?: Awaited<ReturnType<typeof benchPca>>;
+  density?: Awaited<ReturnType<typeof benchGmmFit>>;
   training?: Awaited<ReturnType<typeof benchTraining>>;
   parallel?: Awaited<ReturnType<typeof benchParallel>>;
   scaling?: Awaited<ReturnType<typeof benchScaling>> & { rss_55k: Awaited<ReturnType<typeof benchRss55k>> };
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
+  explorer?: Awaited<ReturnType<typeof benchExplorer>>;
   bench_seconds?: number;
   table?: Row[];
 }
@@ -506,6 +515,15 @@ function buildRows(r: Results): Row[] {
         ok: p.seconds.median < 1,
       });
     }
+  }
+  if (r.density) {
+    const g = r.density;
+    rows.push({
+      measurement: `gmm fit, ${fmt(GMM_BENCH.codes)} codes, d = ${GMM_BENCH.dim}, K = ${GMM_BENCH.components}`,
+      result: `${g.median_s.toFixed(2)} s`,
+      target: '< 5 s',
+      ok: g.median_s < 5,
+    });
   }
   if (r.training) {
     const t = r.training;
@@ -606,6 +624,22 @@ function buildRows(r: Results): Row[] {
     rows.push({ measurement: 'Peak RSS, `npm start` (PCA + deep lecture runs)', result: `${fmt(s.max_rss_mb.median)} MB`, target: '', ok: null });
     rows.push({ measurement: '`npm start` wall time (PCA + 20-epoch deep run)', result: `${s.wall_seconds.median.toFixed(1)} s`, target: '≤ 180 s', ok: s.wall_seconds.median <= 180 });
   }
+  if (r.explorer) {
+    const x = r.explorer;
+    rows.push({
+      measurement: `Explorer decodes in Chromium (${x.architecture})`,
+      result: `${fmt(x.decodes_per_second.median)} decodes/s`,
+      target: '≥ 60 /s',
+      ok: x.decodes_per_second.median >= 60,
+    });
+    rows.push({
+      measurement: 'Explorer hover updates (decode + nearest image + scatter redraw)',
+      result: `${fmt(x.hover_updates_per_second.median)} /s`,
+      target: '≥ 60 /s',
+      ok: x.hover_updates_per_second.median >= 60,
+    });
+    rows.push({ measurement: `Explorer in report.html (${fmt(x.test_codes)} codes, ${x.embedded_images} images)`, result: `${(x.explorer_bytes / 1e6).toFixed(2)} MB`, target: '', ok: null });
+  }
   return rows;
 }
 
@@ -694,12 +728,14 @@ async function main(): Promise<void> {
     repeats: {
       data: plan.dataRepeats,
       pca: plan.pcaRepeats,
+      density: plan.pcaRepeats,
       training: `${plan.trainingRepeats} (each ${plan.trainingBatches} timed batches after 1 warm-up batch)`,
       e2e: `${plan.e2ePairs} alternating pairs of child processes`,
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
       start: plan.startRepeats,
       parallel: `${plan.parallelRepeats} repeats of 4 interleaved measurements (${plan.parallelSteps} timed steps each)`,
       scaling: `1 measurement per cell (~${plan.scalingSamples} timed samples), PCA 1 fit per cell, 1 run on 55,000 images`,
+      explorer: `${plan.explorerRepeats} (1 s each)`,
     },
   };
   log(`bench (${results.mode}): ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, tfjs ${machine.tfjs} ${machine.backend}`);
@@ -718,6 +754,7 @@ async function main(): Promise<void> {
 
   await section('data', `data load, ${plan.dataRepeats} repeats`, () => benchDataLoad(plan.dataRepeats), (v) => (results.data = v));
   await section('pca', `PCA fit, ${plan.pcaRepeats} repeats per k`, () => benchPca(plan.pcaRepeats), (v) => (results.pca = v));
+  await section('density', `gmm fit, ${plan.pcaRepeats} repeats`, () => benchGmmFit(plan.pcaRepeats), (v) => (results.density = v));
   await section('training', `training speed, fast matmul on/off, ${plan.trainingRepeats} repeats`, () => benchTraining(plan, log), (v) => (results.training = v));
   const lectureImages = () => loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT }).train.images;
   await section('parallel', `data-parallel training 1 vs 2 threads, beside PyTorch, ${plan.parallelRepeats} repeats`, () => benchParallel({ repeats: plan.parallelRepeats, steps: plan.parallelSteps, images: lectureImages(), log }), (v) => (results.parallel = v));
@@ -734,6 +771,7 @@ async function main(): Promise<void> {
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
+  await section('explorer', `latent explorer in Chromium, ${plan.explorerRepeats} repeats`, () => benchExplorer(plan.explorerRepeats, ROOT), (v) => (results.explorer = v));
 
   results.bench_seconds = round((Date.now() - started.getTime()) / 1000, 1);
   const rows = buildRows(results);
@@ -759,7 +797,7 @@ async function main(): Promise<void> {
   for (const f of footnotes) console.log(f);
   console.log('');
   console.log(`Machine: ${machineLine}`);
-  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}. Bench took ${results.bench_seconds} s.`);
+  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}. Bench took ${results.bench_seconds} s.`);
   console.log(`Results: ${path.relative(ROOT, outFile)}`);
   console.log('');
   console.log(markdownTable(rows));

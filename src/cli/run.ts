@@ -29,7 +29,7 @@ options:
   --set key=value    override a key (dotted key, YAML value; repeatable), recorded in the run
   --runs-dir DIR     where runs go (default: ./runs)
   --backend NAME     tensorflow (tfjs-node), wasm or cpu (default: the fastest that loads)
-  --jobs N           run sweep trials in N worker processes (default 1)
+  --jobs N           run N sweep trials at a time: this process and N − 1 workers (default 1)
   --shard i/n        run only the i-th of n slices of a sweep (i counts from 0), e.g.
                      --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
   --fail-fast        stop a sweep at the first failed trial (default: keep going, list failures)

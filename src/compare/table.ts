@@ -154,12 +154,12 @@ function formatTable(c: Comparison): string {
 
 function formatMarkdown(c: Comparison): string {
   const columns = displayColumns(c);
-  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\*/g, '\\*').replace(/\n/g, ' ');
+  const escapeCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\*/g, '\\*').replace(/\n/g, ' ');
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const lines = [
-    line(['best', ...columns.map((col) => escape(col.header))]),
+    line(['best', ...columns.map((col) => escapeCell(col.header))]),
     line([':---:', ...columns.map((col) => (col.numeric ? '---:' : ':---'))]),
-    ...c.rows.map((row) => line([row.best ? '\\*' : '', ...columns.map((col) => escape(col.cell(row)))])),
+    ...c.rows.map((row) => line([row.best ? '\\*' : '', ...columns.map((col) => escapeCell(col.cell(row)))])),
   ];
   return lines.join('\n') + '\n';
 }

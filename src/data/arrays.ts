@@ -123,7 +123,7 @@ function checkUnitRange(pixels: Float32Array | Float64Array, file: string): void
   let max = -Infinity;
   for (let i = 0; i < pixels.length; i++) {
     const v = pixels[i] as number;
-    if (v !== v) throw fileError(file, `holds a NaN pixel at flat index ${i}; pixels must be numbers in [0, 1]`);
+    if (Number.isNaN(v)) throw fileError(file, `holds a NaN pixel at flat index ${i}; pixels must be numbers in [0, 1]`);
     if (v < min) min = v;
     if (v > max) max = v;
   }

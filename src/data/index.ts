@@ -14,6 +14,7 @@ import { buildDataset } from './pipeline.ts';
 
 export { readIdx, parseIdx, type IdxArray } from './idx.ts';
 export { readNpy, parseNpy, type NpyArray, type NpyData, type NpyDtype } from './npy.ts';
+export { npyFileBytes, writeNpyFile, type NpyWritable } from './npy-write.ts';
 export { bundledMnistPaths, type MnistPaths } from './mnist.ts';
 export { MAX_LABEL } from './arrays.ts';
 

@@ -10,7 +10,7 @@ import { UserError } from '../shared/errors.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
 import type { ModelKind, ModelSpec } from '../shared/spec-types.ts';
-import type { LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
+import type { DecoderActivation, DecoderExport, DecoderLayer, LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
 import { writeManifest } from './manifest.ts';
@@ -38,6 +38,9 @@ const TFJS_ACTIVATION: Record<HiddenActivation, DenseActivation | null> = {
   leaky_relu: null,
 };
 export const hiddenActivations = Object.keys(TFJS_ACTIVATION) as HiddenActivation[];
+
+/** tfjs activation names that exportDecoder passes on (the hidden ones, plus linear). */
+const DECODER_ACTIVATIONS: ReadonlySet<string> = new Set(['linear', ...Object.values(TFJS_ACTIVATION).filter((a) => a !== null)]);
 
 /** What the saved manifest records beyond kind and sizes, to rebuild the encoder/decoder split. */
 export interface NetworkDescription {
@@ -107,6 +110,39 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       (b) => applyLayers(this.decoderLayers, applyLayers(this.encoderLayers, b)),
       `${this.kind}.reconstruct`,
     );
+  }
+
+  /**
+   * The decoder's Dense layers with their weights; a LeakyReLU layer (how leaky_relu is built)
+   * becomes the activation of the Dense layer before it.
+   */
+  exportDecoder(): DecoderExport {
+    this.assertLive();
+    const layers: DecoderLayer[] = [];
+    for (const layer of this.decoderLayers) {
+      const cls = layer.getClassName();
+      if (cls === 'LeakyReLU') {
+        const last = layers[layers.length - 1];
+        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+        last.activation = 'leaky_relu';
+        last.alpha = LEAKY_RELU_ALPHA;
+        continue;
+      }
+      if (cls !== 'Dense') throw new Error(`exportDecoder: cannot export a ${cls} layer (${layer.name})`);
+      const [kernel, bias] = layer.getWeights();
+      if (!kernel || !bias || kernel.shape.length !== 2) throw new Error(`exportDecoder: ${layer.name} has no kernel and bias`);
+      const activation = String((layer.getConfig() as { activation?: unknown }).activation ?? 'linear');
+      if (!DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: ${layer.name} has activation ${activation}, which the export does not know`);
+      layers.push({
+        in: kernel.shape[0]!,
+        out: kernel.shape[1]!,
+        // Copies: some backends hand out their own storage from dataSync.
+        weights: Float32Array.from(kernel.dataSync()),
+        bias: Float32Array.from(bias.dataSync()),
+        activation: activation as DecoderActivation,
+      });
+    }
+    return { layers };
   }
 
   loss(x: tf.Tensor2D, opts: LossOptions): LossResult {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { fileError, UserError } from '../shared/errors.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
-import type { Autoencoder } from '../shared/types.ts';
+import type { Autoencoder, DecoderExport } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
 import { covariance, type CovarianceMethod } from './covariance.ts';
 import { symmetricTopEigen } from '../shared/eigen.ts';
@@ -132,6 +132,14 @@ export class PcaModel implements Autoencoder {
 
   private decodeTensor(z: tf.Tensor2D): tf.Tensor2D {
     return tf.add(tf.matMul(z, this.wT), this.meanRow);
+  }
+
+  /** x̂ = z·Wᵀ + μ: one affine layer whose kernel (latent×inputDim) is Wᵀ. */
+  exportDecoder(): DecoderExport {
+    const { inputDim: d, latent: k } = this;
+    const weights = new Float32Array(k * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) weights[j * d + i] = this.fit.components[i * k + j]!;
+    return { layers: [{ in: k, out: d, weights, bias: Float32Array.from(this.fit.mean), activation: 'linear' }] };
   }
 
   /** μ and W. */

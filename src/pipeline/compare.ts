@@ -6,6 +6,7 @@ import { buildComparison, formatComparison, loadComparedRun, resolveCompareInput
 import { renderComparison } from '../render/index.ts';
 import { allocateNumberedDir } from '../runs/index.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
+import { compareExplorer } from './explorer.ts';
 
 /** The deepest folder containing all of `dirs`. */
 function commonAncestor(dirs: string[]): string {
@@ -67,6 +68,7 @@ export async function compareRuns(
       reconstructionsPath: picture(row.dir, 'reconstructions.png'),
       samplesPath: picture(row.dir, 'samples.png'),
     })),
+    explorer: await compareExplorer(comparison.rows.map((row) => ({ dir: row.dir, label: row.label, status: row.status, spec: row.run.spec }))),
   });
   for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
   const htmlPath = path.join(outDir, 'compare.html');

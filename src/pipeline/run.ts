@@ -13,6 +13,7 @@ import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pi
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
 import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
+import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { Terminal } from '../shared/terminal.ts';
@@ -258,7 +259,9 @@ async function executeRun(ctx: RunContext): Promise<void> {
       ...spec.density,
       seed: deriveSeed(spec.seed, 'density'),
     });
-    writeJsonAtomic(path.join(dir, 'density.json'), density.toJSON());
+    const savedDensity = density.toJSON();
+    writeJsonAtomic(path.join(dir, 'density.json'), savedDensity);
+    writeCodes(dir, model.latent, { codes: testCodes, labels: data.test.labels }, spec.outputs.train_codes ? trainCodes : null);
     const metrics: Metrics = {
       n_train: data.counts.n_train,
       n_val: data.counts.n_val,
@@ -298,6 +301,11 @@ async function executeRun(ctx: RunContext): Promise<void> {
       resolved: spec,
       pictures: files.filter((f) => f.name.endsWith('.png')).map((f) => f.name),
       notes: pictureNotes(pictures),
+      // Two test images at least: the explorer's nearest image and interpolation need them.
+      explorer:
+        spec.outputs.explorer && data.test.count >= 2
+          ? explorerInput(data, model.latent, [explorerModel(spec.model.kind, model, testCodes, savedDensity)], deriveSeed(spec.seed, 'explorer'), spec.outputs.explorer_images)
+          : null,
     });
     writeFileAtomic(path.join(dir, 'report.html'), html);
     record.update({ stage: 'done' });

@@ -5,6 +5,8 @@ import { escapeHtml, relativeHref } from './escape.ts';
 import { formatMetric, metricLabel } from './format.ts';
 import { htmlPage, pngDataUri, statusBadge } from './page.ts';
 import type { RenderedFile } from './pictures.ts';
+import { renderExplorer } from './explorer/html.ts';
+import type { ExplorerInput } from './explorer/payload.ts';
 
 export interface ComparisonRun {
   /** Run id (or any unique key); `best.runId` refers to it. */
@@ -36,6 +38,11 @@ export interface ComparisonInput {
   best?: { runId: string; metric: string } | null;
   /** Points of the MSE-vs-latent chart; when absent, taken from each run's kind, latent and metrics.test_mse. */
   chart?: ComparisonPoint[];
+  /**
+   * The latent explorer with up to four runs' decoders on one shared z (runs of one latent size
+   * on the same test images), or a sentence saying why there is none (shown instead).
+   */
+  explorer?: ExplorerInput | { unavailable: string } | null;
 }
 
 /** File names of the chart written beside compare.html (the PNG is also embedded in the page). */
@@ -140,6 +147,12 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
   body.push(table(input));
   body.push('<h2>Test MSE against latent size</h2>');
   body.push(chartHtml);
+  if (input.explorer && 'unavailable' in input.explorer) {
+    body.push('<h2>One latent point, every decoder</h2>');
+    body.push(`<p class="muted">No interactive explorer: ${escapeHtml(input.explorer.unavailable)}</p>`);
+  } else if (input.explorer) {
+    body.push(renderExplorer(input.explorer, 'One latent point, every decoder').html);
+  }
   body.push('<h2>Reconstructions</h2>');
   body.push(
     '<p>Every run on the same data reconstructs the same test digits. In each pair of rows, top: the test images; bottom: that run’s reconstructions.</p>',

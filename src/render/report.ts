@@ -11,6 +11,8 @@ import { METRIC_ORDER, formatDuration, formatMetric, formatTime, metricLabel } f
 import { htmlPage, pngDataUri, statusBadge } from './page.ts';
 import { CHART_ZOOM } from './charts.ts';
 import type { RenderedFile } from './pictures.ts';
+import { renderExplorer } from './explorer/html.ts';
+import type { ExplorerInput } from './explorer/payload.ts';
 
 /** What the report shows about the run itself; a run record (run.json) fits as it is. */
 export interface RunInfo {
@@ -43,6 +45,8 @@ export interface RunReportInput {
   pictures: (string | RenderedFile)[];
   /** Extra caption text per picture file name; pictureNotes(pictureData) makes these. */
   notes?: Record<string, string>;
+  /** The interactive latent explorer (after the pictures); absent or null for none. */
+  explorer?: ExplorerInput | null;
 }
 
 const PICTURE_ORDER = ['reconstructions.png', 'latent.png', 'manifold.png', 'interpolation.png', 'samples.png', 'loss.png'];
@@ -253,6 +257,8 @@ export function renderRunReport(input: RunReportInput): string {
   parts.push('<h2>Pictures</h2>');
   if (pictures.length === 0) parts.push('<p class="muted">No pictures in this run.</p>');
   for (const p of pictures) parts.push(figure(p, input.dir, resolved, notes[p.name]));
+  const explorer = input.explorer ? renderExplorer(input.explorer) : null;
+  if (explorer) parts.push(explorer.html);
 
   parts.push('<h2>Spec</h2>');
   if (resolved) {
@@ -262,11 +268,13 @@ export function renderRunReport(input: RunReportInput): string {
   } else {
     parts.push(`<pre>${escapeHtml(input.specYaml)}</pre>`);
   }
-  parts.push(`<footer>Written by aelab. This page is self-contained: pictures are embedded, nothing is loaded from elsewhere.</footer>`);
+  parts.push(
+    `<footer>Written by aelab. This page is self-contained: pictures${explorer ? ', the decoder and the codes' : ''} are embedded, nothing is loaded from elsewhere.</footer>`,
+  );
 
   return htmlPage({
     title: `${run.name} · ${run.id} — aelab report`,
     body: parts.join('\n'),
-    contentSecurityPolicy: "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+    contentSecurityPolicy: explorer ? explorer.csp : "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
   });
 }

@@ -50,7 +50,58 @@ export interface Autoencoder {
   save(dir: string): Promise<void>;
   /** Extra facts for metrics.json, e.g. PCA's explained variance. */
   summary(): Record<string, unknown>;
+  /**
+   * The decoder g as plain dense layers, for evaluating it without tfjs (report.html's latent
+   * explorer decodes in the browser from these). Applying the layers in order to a latent code
+   * must give decode(z) to float32 rounding. Every kind implements it: PCA as one affine layer
+   * (weights Wᵀ, bias μ, activation linear); linear/deep as their decoder's Dense layers; a VAE
+   * as the layers from z to the mean image (last activation sigmoid on the logits).
+   */
+  exportDecoder(): DecoderExport;
+  /**
+   * The prior p(z) the decoder was trained to turn into images, for kinds that have one (a VAE:
+   * N(0, I)). The report's explorer samples from it instead of the density fitted on the codes.
+   */
+  latentPrior?(): GaussianComponent[];
   dispose(): void;
+}
+
+/** One Gaussian of a mixture, as plain numbers (covariance dim×dim): what samplers outside Node get. */
+export interface GaussianComponent {
+  weight: number;
+  mean: number[];
+  covariance: number[][];
+}
+
+/** Activations a DecoderLayer may apply after its affine map (tfjs-layers' definitions). */
+export type DecoderActivation =
+  | 'linear'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'elu'
+  | 'selu'
+  | 'softplus'
+  | 'leaky_relu'
+  | 'swish'
+  | 'gelu';
+
+/** One dense layer y = act(x·W + b) with x of length `in` and y of length `out`. */
+export interface DecoderLayer {
+  in: number;
+  out: number;
+  /** W, in×out row-major: weights[i*out + j] connects input i to output j (a tfjs Dense kernel). */
+  weights: Float32Array;
+  /** b, length out. */
+  bias: Float32Array;
+  activation: DecoderActivation;
+  /** leaky_relu only: the slope for x < 0. */
+  alpha?: number;
+}
+
+/** The decoder as a chain of dense layers from latent (first layer's in) to pixels (last layer's out). */
+export interface DecoderExport {
+  layers: DecoderLayer[];
 }
 
 export interface EpochRecord {

@@ -121,7 +121,7 @@ describe('aelab show', () => {
   it('prints the resolved spec as YAML', async () => {
     const { code, out } = await cli(['show', 'experiments/mnist-156-deep.yaml']);
     expect(code).toBe(0);
-    const spec = parse(out) as Record<string, any>;
+    const spec = parse(out) as { name: string; model: unknown; train: { epochs: number } };
     expect(spec.name).toBe('mnist-156-deep');
     expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' });
     expect(spec.train.epochs).toBe(20);

@@ -1,5 +1,5 @@
 // Plain-JS stand-ins for the model and data stages, so evaluate's tests need no tfjs.
-import type { Autoencoder, Dataset, Split } from '../../src/shared/types.ts';
+import type { Autoencoder, Dataset, DecoderExport, Split } from '../../src/shared/types.ts';
 import { createRng } from '../../src/shared/random.ts';
 
 /**
@@ -50,6 +50,11 @@ export class LinearFake implements Autoencoder {
   summary(): Record<string, unknown> {
     return {};
   }
+  /** x̂ = z·W: one bias-free linear layer with W's rows as the kernel. */
+  exportDecoder(): DecoderExport {
+    const weights = Float32Array.from(this.w.flat());
+    return { layers: [{ in: this.latent, out: this.inputDim, weights, bias: new Float32Array(this.inputDim), activation: 'linear' }] };
+  }
   dispose(): void {}
 }
 
@@ -97,3 +102,20 @@ export function randomSplit(count: number, dim: number, digits: number[], seed: 
 }
 
 export const emptySplit = (): Split => ({ images: new Float32Array(0), labels: new Uint8Array(0), count: 0 });
+
+/** n codes (row-major) drawn as mean + L·ε, L lower triangular, ε standard normal. */
+export function gaussianCodes(n: number, mean: number[], chol: number[][], seed: number): Float32Array {
+  const d = mean.length;
+  const rng = createRng(seed);
+  const out = new Float32Array(n * d);
+  const eps = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) eps[j] = rng.normal();
+    for (let j = 0; j < d; j++) {
+      let s = mean[j]!;
+      for (let k = 0; k <= j; k++) s += chol[j]![k]! * eps[k]!;
+      out[i * d + j] = s;
+    }
+  }
+  return out;
+}

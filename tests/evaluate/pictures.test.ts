@@ -15,6 +15,9 @@ const outputs: OutputsSpec = {
   interpolations: 3,
   interpolation_steps: 6,
   samples: 8,
+  explorer: true,
+  explorer_images: 600,
+  train_codes: true,
 };
 
 function labelsOf(model = pixelSelector(DIM, 2), seed = 42): number[] {
@@ -138,7 +141,7 @@ describe('computePictureData', () => {
   });
 
   it('omits every part whose count is 0, and samples when there is no density', () => {
-    const none = computePictureData(model, data, density, { reconstructions: 0, latent_points: 0, manifold_grid: 0, interpolations: 0, interpolation_steps: 2, samples: 0 }, 1);
+    const none = computePictureData(model, data, density, { reconstructions: 0, latent_points: 0, manifold_grid: 0, interpolations: 0, interpolation_steps: 2, samples: 0, explorer: false, explorer_images: 600, train_codes: false }, 1);
     expect(Object.keys(none).sort()).toEqual(['height', 'width']);
     const noDensity = computePictureData(model, data, null, outputs, 1);
     expect(noDensity.samples).toBeUndefined();

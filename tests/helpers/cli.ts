@@ -9,6 +9,8 @@ export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const bin = path.join(root, 'bin', 'aelab.mjs');
 
 export interface CliResult {
+  /** The CLI process's id (a sweep's trials run by it, not by a worker, record this pid). */
+  pid: number | undefined;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -30,7 +32,7 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
       opts.onStderr?.(String(d), child);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ pid: child.pid, code, signal, stdout, stderr }));
   });
 }
 

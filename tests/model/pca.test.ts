@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, fitPca, PcaModel, selectBackend } from '../../src/model/index.ts';
+import { buildModel, fitPca, type PcaModel, selectBackend } from '../../src/model/index.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import { createRng } from '../../src/shared/random.ts';
 import { jacobiEigen, mse, syntheticImages } from './fixtures.ts';

@@ -1,66 +1,27 @@
 // Opens the HTML pages in headless Chromium: every image must load, nothing may log an error,
 // and the report must not request anything outside itself.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { renderComparison, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../../src/render/index.ts';
 import { history, pictureData } from './fixtures.ts';
 import { reportInput, resolvedSpec } from './report-fixture.ts';
+import { describeWithChromium, launchChromium, visitPage } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 const HOSTILE = `<script>alert(1)</script><img src=x onerror="alert(2)">`;
 
-interface PageVisit {
-  images: { src: string; naturalWidth: number }[];
-  consoleErrors: string[];
-  requests: string[];
-  dialogs: string[];
-  title: string;
-}
-
-describe.skipIf(!hasChromium)(`HTML pages in headless Chromium${hasChromium ? '' : ' (skipped: /usr/bin/chromium is not installed; CI installs it with apt)'}`, () => {
+describeWithChromium('HTML pages in headless Chromium', () => {
   let browser: Browser;
   let root: string;
 
-  async function visit(file: string): Promise<PageVisit> {
-    const page: Page = await browser.newPage();
-    const consoleErrors: string[] = [];
-    const requests: string[] = [];
-    const dialogs: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('data:')) requests.push(r.url());
-    });
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    try {
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      // Lazy images below the fold load only when scrolled to; bring each into view first.
-      await page.$$eval('img', (imgs) => imgs.forEach((img) => img.setAttribute('loading', 'eager')));
-      await page.waitForFunction(() => [...document.images].every((img) => img.complete));
-      const images = await page.$$eval('img', (imgs) => imgs.map((img) => ({ src: img.src.slice(0, 60), naturalWidth: img.naturalWidth })));
-      return { images, consoleErrors, requests, dialogs, title: await page.title() };
-    } finally {
-      await page.close();
-    }
-  }
+  const visit = (file: string) => visitPage(browser, file);
 
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-render-browser-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     // Two runs with every picture, a runs index and a comparison referencing their PNGs.
     for (const [name, data] of [['deep', pictureData(28, 28)], ['pca', pictureData(8, 12)]] as const) {
       const dir = path.join(root, name, '0001');

@@ -11,7 +11,7 @@ export function resolvedSpec(): ResolvedSpec {
     model: { kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' },
     train: { epochs: 4, batch_size: 128, optimizer: 'adam', learning_rate: 0.001, early_stopping: { patience: 5, min_delta: 0 }, workers: 'auto' },
     density: { kind: 'gaussian-diag', components: 3 },
-    outputs: { reconstructions: 12, latent_points: 300, manifold_grid: 4, interpolations: 2, interpolation_steps: 5, samples: 7 },
+    outputs: { reconstructions: 12, latent_points: 300, manifold_grid: 4, interpolations: 2, interpolation_steps: 5, samples: 7, explorer: true, explorer_images: 600, train_codes: true },
   };
 }
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, PcaModel, selectBackend } from '../../src/model/index.ts';
+import { buildModel, type PcaModel, selectBackend } from '../../src/model/index.ts';
 import { InterruptedError, UserError } from '../../src/shared/errors.ts';
 import type { ModelSpec, TrainSpec } from '../../src/shared/spec-types.ts';
 import { createMemoryTerminal, type Terminal } from '../../src/shared/terminal.ts';

@@ -4,7 +4,7 @@
 import { createRng } from '../../shared/random.ts';
 import type { DensityModel } from '../../shared/types.ts';
 import { LOG_2PI, columnMean, toNumbers } from '../../shared/linalg.ts';
-import { checkSampleCount, meanOf, type DensityFitter, type DensityKindDescriptor } from './types.ts';
+import { checkSampleCount, meanOf, numberList, type DensityFitter, type DensityKindDescriptor } from './types.ts';
 
 /** Variance floor as a fraction of the codes' mean per-dimension variance. */
 export const DIAG_VARIANCE_FLOOR = 1e-6;
@@ -73,4 +73,10 @@ export const gaussianDiagKind: DensityKindDescriptor<'gaussian-diag'> = {
   uses: [],
   describe: () => 'diagonal Gaussian N(m̂, Δ̂)',
   fit: fitGaussianDiag,
+  mixture: (saved) => {
+    const mean = numberList(saved['mean']);
+    const variance = numberList(saved['variance']);
+    if (!mean || !variance || mean.length !== variance.length) return null;
+    return [{ weight: 1, mean, covariance: mean.map((_, i) => mean.map((__, j) => (i === j ? variance[i]! : 0))) }];
+  },
 };

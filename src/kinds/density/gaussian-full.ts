@@ -4,7 +4,7 @@ import { createRng } from '../../shared/random.ts';
 import type { DensityModel } from '../../shared/types.ts';
 import { columnMean, covariance, toMatrix, toNumbers } from '../../shared/linalg.ts';
 import { CholeskyGaussian } from './cholesky-gaussian.ts';
-import { checkSampleCount, meanOf, type DensityFitter, type DensityKindDescriptor } from './types.ts';
+import { checkSampleCount, meanOf, numberList, squareMatrix, type DensityFitter, type DensityKindDescriptor } from './types.ts';
 
 export const fitGaussianFull: DensityFitter = (codes, n, dim, scale) => {
   const mean = columnMean(codes, n, dim);
@@ -39,4 +39,12 @@ export const gaussianFullKind: DensityKindDescriptor<'gaussian-full'> = {
   uses: [],
   describe: () => 'full-covariance Gaussian',
   fit: fitGaussianFull,
+  mixture: (saved) => {
+    const mean = numberList(saved['mean']);
+    const cov = mean && squareMatrix(saved['covariance'], mean.length);
+    if (!mean || !cov) return null;
+    // Sampling used the covariance plus the jitter that made it positive definite.
+    const jitter = typeof saved['jitter'] === 'number' ? saved['jitter'] : 0;
+    return [{ weight: 1, mean, covariance: cov.map((row, i) => row.map((v, j) => (i === j ? v + jitter : v))) }];
+  },
 };

@@ -6,10 +6,10 @@
 // after maxIterations.
 import { UserError } from '../../shared/errors.ts';
 import { createRng, type Rng } from '../../shared/random.ts';
-import type { DensityModel } from '../../shared/types.ts';
+import type { DensityModel, GaussianComponent } from '../../shared/types.ts';
 import { columnMean, covariance, logSumExp, toMatrix, toNumbers } from '../../shared/linalg.ts';
 import { CholeskyGaussian } from './cholesky-gaussian.ts';
-import { checkSampleCount, meanOf, type DensityFitter, type DensityKindDescriptor } from './types.ts';
+import { checkSampleCount, meanOf, numberList, squareMatrix, type DensityFitter, type DensityKindDescriptor } from './types.ts';
 
 /** Covariance regularisation added to every component, as a fraction of the codes' scale. */
 export const GMM_REG_COVAR = 1e-6;
@@ -289,4 +289,16 @@ export const gmmKind: DensityKindDescriptor<'gmm'> = {
   uses: ['density.components'],
   describe: (spec) => `Gaussian mixture with ${spec.components} components`,
   fit: fitGmm,
+  mixture: (saved) => {
+    const weights = numberList(saved['weights']);
+    const means = saved['means'];
+    const covariances = saved['covariances'];
+    if (!weights || !Array.isArray(means) || !Array.isArray(covariances) || means.length !== weights.length) return null;
+    const components = weights.map((weight, k) => {
+      const mean = numberList(means[k]);
+      const covariance = mean && squareMatrix(covariances[k], mean.length);
+      return mean && covariance ? { weight, mean, covariance } : null;
+    });
+    return components.every((c) => c !== null) ? (components as GaussianComponent[]) : null;
+  },
 };

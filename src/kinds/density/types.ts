@@ -1,7 +1,7 @@
 // The contract every density kind implements: one descriptor per kind (its file in this folder)
 // holding everything about it — name, spec keys, how it is described, how it is fitted.
 import type { DensityKind, DensitySpec } from '../../shared/spec-types.ts';
-import type { DensityModel } from '../../shared/types.ts';
+import type { DensityModel, GaussianComponent } from '../../shared/types.ts';
 
 /**
  * The spec's density block (each kind reads the keys it `uses`, e.g. gmm's components; a caller
@@ -38,6 +38,21 @@ export interface DensityKindDescriptor<K extends DensityKind = DensityKind> {
   describe(spec: DensitySpec): string;
   /** Pure JavaScript (no tfjs): density kinds run wherever the codes are. */
   readonly fit: DensityFitter;
+  /**
+   * The fitted density, from its toJSON (what density.json holds), as a Gaussian mixture, so that
+   * the report's latent explorer can sample it in the browser; null when the JSON is damaged.
+   */
+  mixture(saved: Record<string, unknown>): GaussianComponent[] | null;
+}
+
+/** A list of numbers, or null. */
+export function numberList(v: unknown): number[] | null {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : null;
+}
+
+/** A square matrix of numbers of size dim, or null. */
+export function squareMatrix(v: unknown, dim: number): number[][] | null {
+  return Array.isArray(v) && v.length === dim && v.every((r) => numberList(r)?.length === dim) ? (v as number[][]) : null;
 }
 
 /** Mean log-likelihood over n codes, with the checks every kind needs. */

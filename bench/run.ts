@@ -18,6 +18,7 @@
 //   e2e       `aelab run` vs bench/bare-tfjs.ts, same settings           child processes, alternating
 //   sweep     4-trial sweep with --jobs 2 vs --jobs 1                    child processes, alternating
 //   start     `npm start` (PCA + deep lecture runs): wall time, peak RSS child process
+//   conv      conv autoencoder (conv-156) samples/s, wasm vs cpu backend  in this process
 //   explorer  report.html's latent explorer in Chromium: decodes/s, hover updates/s    headless Chromium
 //
 // --only runs a subset and writes bench/out/results.json instead, so the committed
@@ -38,6 +39,7 @@ import { benchGmmFit, GMM_BENCH } from './density.ts';
 import { benchExplorer } from './explorer.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
 import { benchParallel, benchScaling } from './scaling.ts';
+import { benchConvTraining, convArchitectureLabel, type ConvBenchResult } from './conv.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK_DIR = path.join(ROOT, 'bench', 'out', 'bench-run');
@@ -46,7 +48,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'density', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start', 'explorer'] as const;
+const SECTIONS = ['data', 'pca', 'density', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start', 'explorer', 'conv'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -71,6 +73,10 @@ interface Plan {
   scalingSamples: number;
   /** Epochs of the run on all 55,000 training images whose peak RSS is measured. */
   rssEpochs: number;
+  /** Alternating (wasm, cpu) pairs; the cpu backend takes seconds per step, hence small batches. */
+  convPairs: number;
+  convBatchSize: number;
+  convBatches: number;
   explorerRepeats: number;
 }
 
@@ -90,6 +96,9 @@ const FULL: Plan = {
   parallelSteps: 40,
   scalingSamples: 10240,
   rssEpochs: 1,
+  convPairs: 3,
+  convBatchSize: 64,
+  convBatches: 2,
   explorerRepeats: 5,
 };
 const QUICK: Plan = {
@@ -104,6 +113,7 @@ const QUICK: Plan = {
   parallelRepeats: 3,
   parallelSteps: 20,
   scalingSamples: 5120,
+  convPairs: 1,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -225,7 +235,7 @@ async function benchPca(repeats: number) {
   const data = loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT });
   const result: Record<string, { n: number; d: number; seconds: ReturnType<typeof stats>; covariance_seconds: number; eigen_seconds: number; covariance_method: string }> = {};
   for (const k of [2, 32]) {
-    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' };
+    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false };
     const seconds: number[] = [];
     const cov: number[] = [];
     const eig: number[] = [];
@@ -279,6 +289,29 @@ async function benchTraining(plan: Plan, log: (s: string) => void) {
     ratio: f.samples_per_second.median / s.samples_per_second.median,
     ratio_cpu: f.samples_per_cpu_second.median / s.samples_per_cpu_second.median,
     max_final_loss_difference: Math.max(...stock.map((x, i) => Math.abs(x.final_loss - fast[i]!.final_loss))),
+  };
+}
+
+async function benchConv(plan: Plan, log: (s: string) => void) {
+  const runs: Record<'wasm' | 'cpu', ConvBenchResult[]> = { wasm: [], cpu: [] };
+  for (let r = 0; r < plan.convPairs; r++) {
+    const order = r % 2 === 0 ? (['wasm', 'cpu'] as const) : (['cpu', 'wasm'] as const);
+    for (const backend of order) runs[backend].push(await benchConvTraining({ backend, batchSize: plan.convBatchSize, batches: plan.convBatches }));
+    log(`  conv pair ${r + 1}/${plan.convPairs}: wasm ${runs.wasm[r]!.samples_per_second.toFixed(0)}, cpu ${runs.cpu[r]!.samples_per_second.toFixed(1)} samples/s`);
+  }
+  // The bench's other sections expect the wasm backend, as selected at the start.
+  await selectBackend('wasm');
+  const summary = (xs: ConvBenchResult[]) => ({ samples_per_second: stats(xs.map((x) => x.samples_per_second)), samples_per_cpu_second: stats(xs.map((x) => x.samples_per_cpu_second)) });
+  const wasm = summary(runs.wasm);
+  const cpu = summary(runs.cpu);
+  return {
+    architecture: convArchitectureLabel(),
+    batch_size: plan.convBatchSize,
+    timed_batches: plan.convBatches,
+    wasm,
+    cpu,
+    ratio: wasm.samples_per_second.median / cpu.samples_per_second.median,
+    ratio_cpu: wasm.samples_per_cpu_second.median / cpu.samples_per_cpu_second.median,
   };
 }
 
@@ -494,6 +527,7 @@ interface Results {
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
+  conv?: Awaited<ReturnType<typeof benchConv>>;
   explorer?: Awaited<ReturnType<typeof benchExplorer>>;
   bench_seconds?: number;
   table?: Row[];
@@ -624,6 +658,12 @@ function buildRows(r: Results): Row[] {
     rows.push({ measurement: 'Peak RSS, `npm start` (PCA + deep lecture runs)', result: `${fmt(s.max_rss_mb.median)} MB`, target: '', ok: null });
     rows.push({ measurement: '`npm start` wall time (PCA + 20-epoch deep run)', result: `${s.wall_seconds.median.toFixed(1)} s`, target: '≤ 180 s', ok: s.wall_seconds.median <= 180 });
   }
+  if (r.conv) {
+    const c = r.conv;
+    rows.push({ measurement: 'Conv autoencoder training (conv-156), wasm³', result: `${fmt(c.wasm.samples_per_second.median)} samples/s`, target: '', ok: null });
+    rows.push({ measurement: 'Conv autoencoder training, cpu backend', result: `${fmt(c.cpu.samples_per_second.median, 1)} samples/s`, target: '', ok: null });
+    rows.push({ measurement: 'Conv training, wasm / cpu', result: `${fmt(c.ratio)}× (per CPU-second ${fmt(c.ratio_cpu)}×)`, target: '', ok: null });
+  }
   if (r.explorer) {
     const x = r.explorer;
     rows.push({
@@ -735,6 +775,7 @@ async function main(): Promise<void> {
       start: plan.startRepeats,
       parallel: `${plan.parallelRepeats} repeats of 4 interleaved measurements (${plan.parallelSteps} timed steps each)`,
       scaling: `1 measurement per cell (~${plan.scalingSamples} timed samples), PCA 1 fit per cell, 1 run on 55,000 images`,
+      conv: `${plan.convPairs} alternating (wasm, cpu) pairs of ${plan.convBatches} timed batches of ${plan.convBatchSize}`,
       explorer: `${plan.explorerRepeats} (1 s each)`,
     },
   };
@@ -771,6 +812,7 @@ async function main(): Promise<void> {
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
+  await section('conv', `conv autoencoder training, wasm vs cpu, ${plan.convPairs} pairs`, () => benchConv(plan, log), (v) => (results.conv = v));
   await section('explorer', `latent explorer in Chromium, ${plan.explorerRepeats} repeats`, () => benchExplorer(plan.explorerRepeats, ROOT), (v) => (results.explorer = v));
 
   results.bench_seconds = round((Date.now() - started.getTime()) / 1000, 1);
@@ -790,6 +832,9 @@ async function main(): Promise<void> {
     results.training
       ? '² In-process micro-benchmark: pre-built batches, loss read once at the end. The e2e rows train on the real images with a loss read per batch, in a fresh process per run.'
       : null,
+    results.conv
+      ? `³ ${results.conv.architecture}, batch ${results.conv.batch_size}, random pixels. Stock tfjs-backend-wasm cannot train it (no Conv2DBackpropFilter); aelab adds that kernel and a faster Conv2DBackpropInput.`
+      : null,
   ].filter(Boolean);
   const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB; node ${machine.node}; tfjs ${machine.tfjs} on ${backend.name}${backend.fast_matmul ? ' (fast matmul)' : ''}; load average ${results.load_average.start.join(' ')} at start`;
   console.log('');
@@ -797,7 +842,7 @@ async function main(): Promise<void> {
   for (const f of footnotes) console.log(f);
   console.log('');
   console.log(`Machine: ${machineLine}`);
-  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}. Bench took ${results.bench_seconds} s.`);
+  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}, conv ${plan.convPairs} pairs. Bench took ${results.bench_seconds} s.`);
   console.log(`Results: ${path.relative(ROOT, outFile)}`);
   console.log('');
   console.log(markdownTable(rows));

@@ -19,6 +19,8 @@ const INTERFACE_NAMES: Record<string, string> = {
   '/properties/train/properties/early_stopping': 'EarlyStoppingSpec',
   '/properties/density': 'DensitySpec',
   '/properties/outputs': 'OutputsSpec',
+  '/properties/evaluate': 'EvaluateSpec',
+  '/properties/evaluate/properties/classifier': 'ClassifierSpec',
   '/properties/sweep': 'SweepSpec',
   '/properties/sweep/properties/random/additionalProperties/anyOf/1': 'SweepRange',
 };

@@ -35,7 +35,7 @@ export interface CommandContext {
   terminal: Terminal;
   /**
    * For an `interruptible` command, aborted (with the signal's name) on the first SIGINT/SIGTERM;
-   * a second one quits at once with exit 130. Never aborted for other commands.
+   * a second one quits at once (exit 130 or 143, see ./exit.ts). Never aborted for other commands.
    */
   signal: AbortSignal;
 }

@@ -1,6 +1,9 @@
 // How every command ends: the exit codes, and the one place a thrown error becomes a report on
 // stderr and a code. 0 fine, 1 the user's input is wrong, 2 the command line is wrong, 70 a bug in
-// aelab (with a stack trace), 130 interrupted.
+// aelab (with a stack trace), 128 + the signal's number when interrupted: 130 for Ctrl-C (SIGINT),
+// 143 for SIGTERM (what Slurm, Kubernetes and `kill` send first), as shells report them.
+import { constants } from 'node:os';
+
 import { InterruptedError, formatIssue, isUserError } from '../shared/errors.ts';
 
 export const EXIT_OK = 0;
@@ -9,6 +12,12 @@ export const EXIT_USAGE = 2;
 /** EX_SOFTWARE from sysexits.h: an internal software error. */
 export const EXIT_INTERNAL = 70;
 export const EXIT_INTERRUPTED = 130;
+
+/** 128 + the signal's number (SIGINT 130, SIGTERM 143); 130 for anything that is not a signal. */
+export function exitCodeForSignal(signal: string): number {
+  const number = (constants.signals as Record<string, number | undefined>)[signal];
+  return number === undefined ? EXIT_INTERRUPTED : 128 + number;
+}
 
 /** Frames of an internal error's stack shown without AELAB_DEBUG=1. */
 const SHORT_STACK_FRAMES = 5;
@@ -52,7 +61,7 @@ export function reportFailure(error: unknown, ctx: FailureContext): number {
   }
   if (error instanceof InterruptedError) {
     ctx.err(`aelab: ${error.message}`);
-    return EXIT_INTERRUPTED;
+    return exitCodeForSignal(error.signal);
   }
   ctx.err(internalErrorReport(error, ctx.debug));
   return EXIT_INTERNAL;

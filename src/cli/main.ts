@@ -7,7 +7,7 @@ import { closest } from '../spec/index.ts';
 import { wantsHelp } from './args.ts';
 import type { CliIO, Command, CommandContext } from './command.ts';
 import { commands } from './commands.ts';
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, reportFailure } from './exit.ts';
+import { EXIT_OK, EXIT_USAGE, UsageError, exitCodeForSignal, reportFailure } from './exit.ts';
 
 const TOP_USAGE = 'aelab <command> [options]   (aelab <command> --help for details)';
 
@@ -107,7 +107,7 @@ function trapInterrupts(controller: AbortController, terminal: Terminal): () => 
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       terminal.line(`aelab: ${signal} again — quitting now`);
-      process.exit(EXIT_INTERRUPTED);
+      process.exit(exitCodeForSignal(signal));
     }
     terminal.clearStatus();
     terminal.line(`aelab: ${signal} — stopping after the current batch (press Ctrl-C again to quit now)`);

@@ -2,17 +2,17 @@
 // the last one as the last line, so scripts can `dir=$(aelab run spec.yaml | tail -n 1)`.
 import path from 'node:path';
 
-import { parseShard } from '../pipeline/plan.ts';
+import { MIN_STALE_AFTER_MS, parseDuration, parseShardArg } from '../pipeline/plan.ts';
 import { loadSpecForRun, prepareBackend, runSingle, type BackendName, type RunOutcome } from '../pipeline/run.ts';
 import { runSweep } from '../pipeline/sweep.ts';
 import { startWorkerPool } from '../pipeline/workers.ts';
-import { InterruptedError } from '../shared/errors.ts';
+import { InterruptedError, isUserError } from '../shared/errors.ts';
 import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, internalErrorReport } from './exit.ts';
 import { expandFileArgs } from './files.ts';
 
-const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n] [--fail-fast]';
+const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n|auto] [--fail-fast] [--stale-after DURATION]';
 const BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export const runCommand: Command = {
@@ -22,7 +22,9 @@ export const runCommand: Command = {
 Trains each spec and writes a versioned run folder runs/<name>/NNNN/ with run.json, spec.yaml,
 resolved.json, metrics.json, history.csv, log.jsonl, model/, the pictures and report.html.
 A spec with a sweep: block runs every trial into runs/<name>/sweep-NNNN/<trial>/; running it
-again resumes it: completed trials are skipped, failed or interrupted ones run again.
+again resumes it: completed trials are skipped; failed, interrupted and lost ones run again (the
+earlier attempt is kept as <trial>.attempt-N). A trial is lost when its process is gone (same
+host, pid not alive) or its heartbeat in run.json is older than --stale-after.
 Each run folder is printed on stdout (for a sweep, the sweep folder last).
 
 options:
@@ -30,16 +32,21 @@ options:
   --runs-dir DIR     where runs go (default: ./runs)
   --backend NAME     tensorflow (tfjs-node), wasm or cpu (default: the fastest that loads)
   --jobs N           run N sweep trials at a time: this process and N − 1 workers (default 1)
-  --shard i/n        run only the i-th of n slices of a sweep (i counts from 0), e.g.
-                     --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT
+  --shard i/n        run only the i-th of n slices of a sweep (i counts from 0)
+  --shard auto       take the slice from the job engine: a Slurm job array (SLURM_ARRAY_TASK_ID,
+                     any start, e.g. --array=1-8) or, as auto/N, a Kubernetes indexed Job
+                     (JOB_COMPLETION_INDEX, N = its completions)
   --fail-fast        stop a sweep at the first failed trial (default: keep going, list failures)
-  --reclaim          take over sweep trials marked running on another machine (it is gone)
+  --stale-after D    a running run whose heartbeat is older than D is lost, and a sweep takes
+                     its trial over (default 10m, at least 1m; e.g. 90s, 30m, 2h)
+  --reclaim          also take over trials that look alive on another machine (it is gone)
   -h, --help         show this help
 
-Ctrl-C stops after the current batch and marks the run interrupted (press again to quit now).
+Ctrl-C or SIGTERM stops after the current batch and marks the run interrupted, keeping what it
+has written (press Ctrl-C again to quit now).
 
 exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad command line,
-130 interrupted`,
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM`,
 
   interruptible: true,
 
@@ -54,6 +61,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         shard: { type: 'string' },
         'fail-fast': { type: 'boolean' },
         reclaim: { type: 'boolean' },
+        'stale-after': { type: 'string' },
       },
       { min: 1, name: 'spec file' },
     );
@@ -63,10 +71,13 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     }
     const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: must be a whole number ≥ 1`);
-    const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+    const shardChoice = values.shard === undefined ? undefined : readShard(values.shard, ctx.env);
+    const shard = shardChoice && { index: shardChoice.index, count: shardChoice.count };
+    const staleAfterMs = readStaleAfter(values['stale-after']);
     const overrides = parseSetFlags(values.set);
     const runsDir = path.resolve(ctx.cwd, values['runs-dir'] ?? 'runs');
     const { terminal, signal } = ctx;
+    if (shardChoice && shardChoice.source !== values.shard) terminal.line(`aelab: --shard ${values.shard}: slice ${shardChoice.index}/${shardChoice.count} (${shardChoice.source})`);
 
     // Every spec is checked before anything trains: a typo in the third file should not surface
     // after the first two have run for an hour.
@@ -75,7 +86,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
 
     // Workers boot while this process loads its own backend (see startWorkerPool).
     const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
-      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ctx.argv, jobs }, ctx.env)
+      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ctx.argv, staleAfterMs, jobs }, ctx.env)
       : undefined;
     // A `kill` of this process alone must also interrupt the workers' trials.
     const forwardSignal = () => pool?.signal(signal.reason as NodeJS.Signals);
@@ -84,7 +95,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     const outcomes: RunOutcome[] = [];
     try {
       const backendInfo = await prepareBackend(backend, terminal);
-      const session = { runsDir, terminal, command: ctx.argv, signal, backendInfo };
+      const session = { runsDir, terminal, command: ctx.argv, signal, backendInfo, staleAfterMs };
       for (const loaded of specs) {
         if (signal.aborted) break;
         if (loaded.spec.sweep) {
@@ -128,3 +139,24 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     return outcomes.every((o) => o.status === 'completed') ? EXIT_OK : EXIT_USER_ERROR;
   },
 };
+
+/** --shard i/n or auto; a value that cannot be read is a command-line mistake (exit 2). */
+function readShard(text: string, env: Record<string, string | undefined>): ReturnType<typeof parseShardArg> {
+  try {
+    return parseShardArg(text, env);
+  } catch (err) {
+    if (isUserError(err)) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** --stale-after DURATION → milliseconds (undefined: the default). */
+export function readStaleAfter(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === null) throw new UsageError(`--stale-after ${text}: expected a duration such as 90s, 10m or 2h`);
+  if (ms < MIN_STALE_AFTER_MS) {
+    throw new UsageError(`--stale-after ${text}: must be at least ${MIN_STALE_AFTER_MS / 1000}s: runs beat every 30 s, so anything shorter would call live runs lost`);
+  }
+  return ms;
+}

@@ -5,6 +5,7 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import { UserError, fileError } from '../shared/errors.ts';
 import type { Metrics, ResolvedSpec } from '../shared/types.ts';
+import { runLiveness, systemProbe, type LivenessProbe } from '../shared/liveness.ts';
 
 export interface SkippedInput {
   path: string;
@@ -16,6 +17,7 @@ export interface ComparedRun {
   dir: string;
   id: string;
   name: string;
+  /** run.json's status, or 'lost' for a run that says running but whose owner is gone. */
   status: string;
   /** The resolved spec (resolved.json's spec); null when the run has no resolved.json. */
   spec: ResolvedSpec | null;
@@ -124,8 +126,11 @@ function sweepTrialFolders(sweepDir: string): { name: string; dir: string }[] {
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
 
-/** Reads a run folder's run.json (required), resolved.json and metrics.json (each optional). */
-export function loadComparedRun(dir: string): ComparedRun {
+/**
+ * Reads a run folder's run.json (required), resolved.json and metrics.json (each optional).
+ * `probe` tells lost runs from running ones (default: this machine now, 10 minutes).
+ */
+export function loadComparedRun(dir: string, probe: LivenessProbe = systemProbe()): ComparedRun {
   const run = readObject(path.join(dir, 'run.json'), true)!;
   const resolved = readObject(path.join(dir, 'resolved.json'), false);
   const metrics = readObject(path.join(dir, 'metrics.json'), false);
@@ -135,7 +140,7 @@ export function loadComparedRun(dir: string): ComparedRun {
     dir,
     id: typeof run.id === 'string' ? run.id : path.basename(dir),
     name: typeof run.name === 'string' ? run.name : path.basename(path.dirname(dir)),
-    status: typeof run.status === 'string' ? run.status : 'unknown',
+    status: typeof run.status !== 'string' ? 'unknown' : run.status === 'running' && runLiveness(run, probe) === 'lost' ? 'lost' : run.status,
     spec: spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as ResolvedSpec) : null,
     specHash: typeof resolved?.hash === 'string' ? resolved.hash : typeof run.spec_hash === 'string' ? run.spec_hash : null,
     metrics: metrics as Partial<Metrics> | null,

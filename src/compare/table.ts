@@ -6,11 +6,13 @@ import { UserError } from '../shared/errors.ts';
 import type { ComparedRun } from './inputs.ts';
 
 /** Metric columns, in display order. */
-export const COMPARE_METRICS = ['test_mse', 'val_mse', 'params', 'train_seconds', 'density_log_likelihood_test'] as const;
+export const COMPARE_METRICS = ['test_mse', 'val_mse', 'params', 'train_seconds', 'density_log_likelihood_test', 'fd_samples', 'sample_in_digits', 'recon_accuracy'] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
+/** Sample-quality columns (evaluate.quality): shown only when some compared run has them. */
+const QUALITY_METRICS: ReadonlySet<string> = new Set(['fd_samples', 'sample_in_digits', 'recon_accuracy']);
 
 /** Metrics where larger is better; every other column sorts ascending. */
-const DESCENDING: ReadonlySet<string> = new Set(['density_log_likelihood_test']);
+const DESCENDING: ReadonlySet<string> = new Set(['density_log_likelihood_test', 'sample_in_digits', 'recon_accuracy']);
 /** Top-level spec keys that are labels or machinery, not settings of the experiment. */
 const IGNORED_SPEC_KEYS: ReadonlySet<string> = new Set(['name', 'description', 'sweep', 'extends']);
 const BEST_METRIC: CompareMetric = 'test_mse';
@@ -99,7 +101,9 @@ export function buildComparison(runs: ComparedRun[], opts: { sort?: string } = {
   }
   if (best) best.best = true;
 
-  return { parameters, metrics: COMPARE_METRICS, showStatus: runs.some((r) => r.status !== 'completed'), sort: { key: sortKey, descending }, rows };
+  const hasQuality = rows.some((row) => row.metrics.fd_samples !== null);
+  const metrics = COMPARE_METRICS.filter((m) => hasQuality || !QUALITY_METRICS.has(m));
+  return { parameters, metrics, showStatus: runs.some((r) => r.status !== 'completed'), sort: { key: sortKey, descending }, rows };
 }
 
 /**

@@ -23,7 +23,19 @@ const MAX_IDX_RANK = 4;
 
 /** Reads an IDX file (raw or gzip). Only unsigned-byte data, which is what image/label files use. */
 export function readIdx(file: string): IdxArray {
-  return parseIdx(readFileBytes(file), file);
+  return parseIdx(readFileBytes(file, idxFileLength), file);
+}
+
+/** Header plus data bytes of the IDX file whose first bytes are `head`; null if not a valid header. */
+function idxFileLength(head: Uint8Array): number | null {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return null;
+  const rank = head[3] as number;
+  const headerBytes = 4 + 4 * rank;
+  if (rank === 0 || rank > MAX_IDX_RANK || head.length < headerBytes) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let length = 1;
+  for (let d = 0; d < rank; d++) length *= view.getUint32(4 + 4 * d, false);
+  return headerBytes + length;
 }
 
 /** Parses IDX bytes; `file` only names the source in error messages. */

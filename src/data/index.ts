@@ -10,7 +10,7 @@ import { imagesFromIdx, imagesFromNpy, labelsFromIdx, labelsFromNpy, type RawIma
 import { readIdx } from './idx.ts';
 import { bundledMnistPaths, bundledMnistVersion, type MnistPaths } from './mnist.ts';
 import { readNpy } from './npy.ts';
-import { buildDataset } from './pipeline.ts';
+import { buildDataset, type SourceArrays } from './pipeline.ts';
 
 export { readIdx, parseIdx, type IdxArray } from './idx.ts';
 export { readNpy, parseNpy, type NpyArray, type NpyData, type NpyDtype } from './npy.ts';
@@ -28,7 +28,24 @@ const FILE_KEYS: FileKey[] = ['train_images', 'train_labels', 'test_images', 'te
  * FIRST N filtered training images (deterministic, no sampling). Throws UserError for bad data.
  */
 export function loadDataset(spec: DataSpec, opts: { baseDir: string }): Dataset {
-  const files = resolveFiles(spec, opts.baseDir);
+  return buildDataset(readSource(spec, opts.baseDir), spec, describeOrigin(spec));
+}
+
+/**
+ * The same source with ALL its labels (data.digits and data.limit ignored; the validation hold-out
+ * kept, so validation images stay unseen): what the quality metrics' feature classifier trains on.
+ * opts.limit keeps only the first N training images (a classifier that trains on a slice).
+ */
+export function loadAllLabels(spec: DataSpec, opts: { baseDir: string; limit?: number | null }): Dataset {
+  const source = readSource(spec, opts.baseDir);
+  const present = new Set<number>(source.trainLabels.labels);
+  const digits = [...present].sort((a, b) => a - b);
+  const limit = opts.limit ?? undefined;
+  return buildDataset(source, { digits, validation: spec.validation, ...(limit !== undefined ? { limit } : {}) }, describeOrigin(spec));
+}
+
+function readSource(spec: DataSpec, baseDir: string): SourceArrays {
+  const files = resolveFiles(spec, baseDir);
   const readImages = spec.source === 'npy' ? (file: string) => imagesFromNpy(readNpy(file), file) : (file: string) => imagesFromIdx(readIdx(file), file);
   const readLabels = spec.source === 'npy' ? (file: string) => labelsFromNpy(readNpy(file), file) : (file: string) => labelsFromIdx(readIdx(file), file);
 
@@ -39,16 +56,12 @@ export function loadDataset(spec: DataSpec, opts: { baseDir: string }): Dataset 
   const testImages: RawImages = withSpecKey(keyOf('test_images'), () => readImages(files.test_images));
   const testLabels = withSpecKey(keyOf('test_labels'), () => readLabels(files.test_labels));
 
-  return buildDataset(
-    {
-      trainImages,
-      trainLabels: { file: files.train_labels, labels: trainLabels },
-      testImages,
-      testLabels: { file: files.test_labels, labels: testLabels },
-    },
-    spec,
-    describeOrigin(spec),
-  );
+  return {
+    trainImages,
+    trainLabels: { file: files.train_labels, labels: trainLabels },
+    testImages,
+    testLabels: { file: files.test_labels, labels: testLabels },
+  };
 }
 
 /** Absolute paths of the four files, each checked to exist, naming the spec key when one is missing. */

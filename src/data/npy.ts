@@ -72,33 +72,22 @@ const ITEM_SIZE: Record<NpyDtype, number> = {
 
 /** Reads a .npy file (raw or gzip). */
 export function readNpy(file: string): NpyArray {
-  return parseNpy(readFileBytes(file), file);
+  return parseNpy(readFileBytes(file, (head) => npyFileLength(head, file)), file);
+}
+
+/** Length of the whole .npy file whose first bytes are `head`, per its header; null if unknown. */
+function npyFileLength(head: Uint8Array, file: string): number | null {
+  try {
+    const { header, dataStart } = parseNpyHeader(head, file);
+    return dataStart + header.shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[header.dtype];
+  } catch {
+    return null;
+  }
 }
 
 /** Parses .npy bytes; `file` only names the source in error messages. */
 export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    const hint = bytes.length >= 3 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08 ? ' (this looks like an IDX file: use data.source: idx)' : '';
-    throw fileError(file, `is not a NumPy .npy file: it does not start with the magic bytes \\x93NUMPY${hint}`);
-  }
-  const major = bytes[6] as number;
-  const minor = bytes[7] as number;
-  if (major < 1 || major > 3) {
-    throw fileError(file, `uses .npy format version ${major}.${minor}; aelab reads versions 1.0, 2.0 and 3.0`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lengthBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthBytes) throw fileError(file, 'is truncated inside the .npy header');
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const headerStart = 8 + lengthBytes;
-  const dataStart = headerStart + headerLength;
-  if (bytes.length < dataStart) {
-    throw fileError(file, `is truncated: the .npy header announces ${headerLength} header bytes but the file ends after ${bytes.length - headerStart}`);
-  }
-  // v1 and v2 headers are latin-1, v3 headers UTF-8 (that is the only difference in v3).
-  const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const header = parseHeader(headerText, file);
-
+  const { header, dataStart } = parseNpyHeader(bytes, file);
   const itemSize = ITEM_SIZE[header.dtype];
   const count = header.shape.reduce((a, b) => a * b, 1);
   const expected = count * itemSize;
@@ -126,6 +115,31 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
     offset = bytes.byteOffset + dataStart;
   }
   return { shape: header.shape, dtype: header.dtype, data: typedView(header.dtype, buffer, offset, count) };
+}
+
+/** The header of .npy bytes and where its data starts. */
+function parseNpyHeader(bytes: Uint8Array, file: string): { header: NpyHeader; dataStart: number } {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    const hint = bytes.length >= 3 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08 ? ' (this looks like an IDX file: use data.source: idx)' : '';
+    throw fileError(file, `is not a NumPy .npy file: it does not start with the magic bytes \\x93NUMPY${hint}`);
+  }
+  const major = bytes[6] as number;
+  const minor = bytes[7] as number;
+  if (major < 1 || major > 3) {
+    throw fileError(file, `uses .npy format version ${major}.${minor}; aelab reads versions 1.0, 2.0 and 3.0`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lengthBytes = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lengthBytes) throw fileError(file, 'is truncated inside the .npy header');
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const headerStart = 8 + lengthBytes;
+  const dataStart = headerStart + headerLength;
+  if (bytes.length < dataStart) {
+    throw fileError(file, `is truncated: the .npy header announces ${headerLength} header bytes but the file ends after ${bytes.length - headerStart}`);
+  }
+  // v1 and v2 headers are latin-1, v3 headers UTF-8 (that is the only difference in v3).
+  const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+  return { header: parseHeader(headerText, file), dataStart };
 }
 
 interface NpyHeader {

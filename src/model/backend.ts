@@ -126,6 +126,9 @@ async function tryWasm(): Promise<Attempt> {
   if (!(await activate('wasm'))) return { ok: false, detail: 'the wasm backend failed to start' };
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = getThreadsCount();
+  // Not only an optimisation: stock wasm lacks a convolution's weight gradient, so always installed.
+  const { installWasmConvBackprop } = await import('./wasm-conv-backprop.ts');
+  installWasmConvBackprop();
   let fast = '';
   if (process.env.AELAB_WASM_FAST_MATMUL === '0') {
     fastMatmulInstalled = false;

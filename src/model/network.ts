@@ -9,35 +9,16 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../shared/errors.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { ModelManifest, TrainingObjective } from '../kinds/model/types.ts';
-import type { ModelKind, ModelSpec } from '../shared/spec-types.ts';
+import type { ModelKind } from '../shared/spec-types.ts';
+import { buildArchitecture, LEAKY_RELU_ALPHA, TFJS_ACTIVATION, type ConvEntry, type HiddenActivation, type OutputActivation } from './architecture.ts';
 import type { DecoderActivation, DecoderExport, DecoderLayer, LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
+import { SeededDropout } from './seeded-dropout.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
 import { writeManifest } from './manifest.ts';
 
-export type HiddenActivation = ModelSpec['activation'];
-export type OutputActivation = ModelSpec['output_activation'];
-
-/** Slope for x < 0 of leaky_relu (PyTorch's default; Keras uses 0.3). */
-export const LEAKY_RELU_ALPHA = 0.01;
-
-/**
- * The schema's hidden activations as tfjs layer activations. leaky_relu has no tfjs activation
- * name (only a LeakyReLU layer), so it becomes a linear Dense followed by that layer.
- */
-type DenseActivation = NonNullable<Parameters<typeof tf.layers.dense>[0]['activation']>;
-const TFJS_ACTIVATION: Record<HiddenActivation, DenseActivation | null> = {
-  relu: 'relu',
-  elu: 'elu',
-  selu: 'selu',
-  tanh: 'tanh',
-  sigmoid: 'sigmoid',
-  softplus: 'softplus',
-  swish: 'swish',
-  gelu: 'gelu',
-  leaky_relu: null,
-};
-export const hiddenActivations = Object.keys(TFJS_ACTIVATION) as HiddenActivation[];
+export type { HiddenActivation, OutputActivation } from './architecture.ts';
+export { hiddenActivations, LEAKY_RELU_ALPHA } from './architecture.ts';
 
 /** tfjs activation names that exportDecoder passes on (the hidden ones, plus linear). */
 const DECODER_ACTIVATIONS: ReadonlySet<string> = new Set(['linear', ...Object.values(TFJS_ACTIVATION).filter((a) => a !== null)]);
@@ -51,9 +32,17 @@ export interface NetworkDescription {
   /** Hidden widths, input side first / latent side first (empty for linear). */
   encoderWidths: number[];
   decoderWidths: number[];
-  /** Activation of the hidden layers; null when there are none. */
-  activation: HiddenActivation | null;
+  /** Activation of the hidden layers (one, or one per hidden layer); null when there are none. */
+  activation: HiddenActivation | HiddenActivation[] | null;
   outputActivation: OutputActivation;
+  /** Convolutions before the dense encoder layers (mirrored by transposed ones); none for a dense network. */
+  convs?: ConvEntry[];
+  /** [height, width, channels] of an image: what convolutions see (rows are flattened images). */
+  imageShape?: [number, number, number];
+  /** Dropout rate after each hidden layer while training (0 or absent: none). */
+  dropout?: number;
+  /** Batch normalisation before each hidden activation. */
+  batchNorm?: boolean;
   /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
   encoderLayerCount: number;
 }
@@ -116,11 +105,38 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
    * The decoder's Dense layers with their weights; a LeakyReLU layer (how leaky_relu is built)
    * becomes the activation of the Dense layer before it.
    */
+  exportsDecoder(): boolean {
+    return (this.description.convs ?? []).length === 0;
+  }
+
   exportDecoder(): DecoderExport {
     this.assertLive();
+    if (!this.exportsDecoder()) throw new Error('exportDecoder: a convolutional decoder has no dense export (check exportsDecoder() first)');
     const layers: DecoderLayer[] = [];
     for (const layer of this.decoderLayers) {
       const cls = layer.getClassName();
+      // Dropout is the identity when decoding.
+      if (cls === SeededDropout.className) continue;
+      if (cls === 'Activation') {
+        const last = layers[layers.length - 1];
+        const activation = String((layer.getConfig() as { activation?: unknown }).activation);
+        if (last?.activation !== 'linear' || !DECODER_ACTIVATIONS.has(activation)) throw new Error(`exportDecoder: cannot fold ${layer.name}`);
+        last.activation = activation as DecoderActivation;
+        continue;
+      }
+      if (cls === 'BatchNormalization') {
+        // At evaluation batch norm is affine per unit: fold it into the dense layer before it.
+        const last = layers[layers.length - 1];
+        if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
+        const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.dataSync());
+        const epsilon = Number((layer.getConfig() as { epsilon?: unknown }).epsilon ?? 1e-3);
+        for (let j = 0; j < last.out; j++) {
+          const scale = gamma![j]! / Math.sqrt(variance![j]! + epsilon);
+          for (let i = 0; i < last.in; i++) last.weights[i * last.out + j]! *= scale;
+          last.bias[j] = (last.bias[j]! - mean![j]!) * scale + beta![j]!;
+        }
+        continue;
+      }
       if (cls === 'LeakyReLU') {
         const last = layers[layers.length - 1];
         if (last?.activation !== 'linear') throw new Error(`exportDecoder: ${layer.name} does not follow a linear Dense layer`);
@@ -157,11 +173,18 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
 
   summary(): Record<string, unknown> {
     const d = this.description;
+    const convs = d.convs ?? [];
+    const activations = Array.isArray(d.activation) ? d.activation : d.activation ? [d.activation] : [];
     return {
-      architecture: [d.inputDim, ...d.encoderWidths, d.latent, ...d.decoderWidths, d.inputDim].join('-'),
-      ...(d.activation ? { hidden_activation: d.activation } : {}),
-      ...(d.activation === 'leaky_relu' ? { leaky_relu_alpha: LEAKY_RELU_ALPHA } : {}),
+      architecture:
+        convs.length > 0 && d.imageShape
+          ? buildArchitectureShapes(d).join('-')
+          : [d.inputDim, ...d.encoderWidths, d.latent, ...d.decoderWidths, d.inputDim].join('-'),
+      ...(d.activation ? { hidden_activation: Array.isArray(d.activation) ? d.activation.join(',') : d.activation } : {}),
+      ...(activations.includes('leaky_relu') ? { leaky_relu_alpha: LEAKY_RELU_ALPHA } : {}),
       output_activation: d.outputActivation,
+      ...(d.dropout ? { dropout: d.dropout } : {}),
+      ...(d.batchNorm ? { batch_norm: true } : {}),
     };
   }
 
@@ -178,6 +201,9 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       activation: d.activation,
       output_activation: d.outputActivation,
       encoder_layer_count: d.encoderLayerCount,
+      ...(d.convs && d.convs.length > 0 ? { convs: d.convs, image_shape: d.imageShape } : {}),
+      ...(d.dropout ? { dropout: d.dropout } : {}),
+      ...(d.batchNorm ? { batch_norm: true } : {}),
       files: ['model.json', 'weights.bin'],
     });
   }
@@ -202,50 +228,70 @@ function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor {
 /** Builds an untrained autoencoder network with seeded initial weights. */
 export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
   const { kind, inputDim, latent, encoderWidths, decoderWidths, activation, outputActivation, seed } = opts;
+  const convs = opts.convs ?? [];
   if (!Number.isInteger(latent) || latent < 1) {
     throw new UserError([{ path: 'model.latent', message: `must be a positive integer, got ${String(latent)}` }]);
   }
   // A mirrored decoder repeats the encoder's widths, so a bad width is reported at the encoder first.
-  encoderWidths.forEach((w, i) => checkWidth(w, `model.encoder[${i}]`));
+  encoderWidths.forEach((w, i) => checkWidth(w, `model.encoder[${convs.length + i}]`));
   decoderWidths.forEach((w, i) => checkWidth(w, `model.decoder[${i}]`));
-  if (activation !== null && !(activation in TFJS_ACTIVATION)) {
-    throw new UserError([{ path: 'model.activation', message: `unknown activation '${String(activation)}'; valid: ${hiddenActivations.join(', ')}` }]);
-  }
   if (outputActivation !== 'sigmoid' && outputActivation !== 'linear') {
     throw new UserError([{ path: 'model.output_activation', message: `must be sigmoid or linear, got '${String(outputActivation)}'` }]);
   }
+  const mirrored = decoderWidths.length === encoderWidths.length && decoderWidths.every((w, i) => w === encoderWidths[encoderWidths.length - 1 - i]);
+  const imageShape = opts.imageShape ?? [1, inputDim, 1];
+  if (imageShape[0] * imageShape[1] * imageShape[2] !== inputDim) {
+    throw new Error(`buildNetwork: image shape ${imageShape.join('×')} does not hold ${inputDim} pixels`);
+  }
+  if (convs.length > 0 && opts.imageShape === undefined) throw new Error('buildNetwork: convolutions need opts.imageShape');
 
   checkTrainableSize([inputDim, ...encoderWidths, latent, ...decoderWidths, inputDim], encoderWidths.length > 0 ? 'model.encoder' : 'model.latent');
 
-  const layers: tf.layers.Layer[] = [];
-  const dense = (name: string, units: number, act: DenseActivation | null) => {
-    layers.push(
-      tf.layers.dense({
-        name,
-        units,
-        activation: act ?? 'linear',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
-        biasInitializer: 'zeros',
-        ...(layers.length === 0 ? { inputShape: [inputDim] } : {}),
-      }),
-    );
-  };
-  const hidden = (name: string, units: number) => {
-    dense(name, units, TFJS_ACTIVATION[activation!]);
-    if (activation === 'leaky_relu') layers.push(tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA }));
-  };
-  encoderWidths.forEach((w, i) => hidden(`encoder_${i + 1}`, w));
-  dense('latent', latent, 'linear');
-  const encoderLayerCount = layers.length;
-  decoderWidths.forEach((w, i) => hidden(`decoder_${i + 1}`, w));
-  dense('reconstruction', inputDim, outputActivation);
-
-  const network = tf.sequential({ name: `aelab_${kind}`, layers });
+  const architecture = buildArchitecture({
+    imageShape,
+    encoder: [...convs, ...encoderWidths],
+    decoder: convs.length > 0 && mirrored ? 'mirror' : [...decoderWidths],
+    latent,
+    // linear (no hidden layers) has no activation; any value is unused then.
+    activation: activation ?? 'relu',
+    outputActivation,
+    dropout: opts.dropout ?? 0,
+    batchNorm: opts.batchNorm ?? false,
+    seed,
+    layerSeed,
+  });
+  const network = tf.sequential({ name: `aelab_${kind}`, layers: architecture.layers });
   return new NetworkAutoencoder(
     network,
-    { kind, inputDim, latent, encoderWidths: [...encoderWidths], decoderWidths: [...decoderWidths], activation, outputActivation, encoderLayerCount },
+    {
+      kind,
+      inputDim,
+      latent,
+      encoderWidths: [...encoderWidths],
+      decoderWidths: [...decoderWidths],
+      activation: Array.isArray(activation) ? [...activation] : activation,
+      outputActivation,
+      encoderLayerCount: architecture.encoderLayerCount,
+      ...(convs.length > 0 ? { convs: convs.map((c) => ({ ...c })), imageShape } : {}),
+      ...(opts.dropout ? { dropout: opts.dropout } : {}),
+      ...(opts.batchNorm ? { batchNorm: true } : {}),
+    },
     opts.objective,
   );
+}
+
+/** The shapes along a convolutional network, e.g. 28×28×1-14×14×32-…-2-…-28×28×1, for its summary. */
+function buildArchitectureShapes(d: NetworkDescription): string[] {
+  const shapes: string[] = [];
+  let [h, w] = d.imageShape!;
+  shapes.push(d.imageShape!.join('×'));
+  const convShapes: string[] = [];
+  for (const c of d.convs ?? []) {
+    h = Math.ceil(h / c.stride);
+    w = Math.ceil(w / c.stride);
+    convShapes.push(`${h}×${w}×${c.conv}`);
+  }
+  return [...shapes, ...convShapes, ...d.encoderWidths.map(String), String(d.latent), ...d.decoderWidths.map(String), ...[...convShapes].reverse(), d.imageShape!.join('×')];
 }
 
 /**
@@ -305,9 +351,12 @@ export async function loadNetwork(dir: string, manifest: ModelManifest, objectiv
     latent: manifest.latent,
     encoderWidths: ints(manifest.encoder, 'encoder'),
     decoderWidths: ints(manifest.decoder, 'decoder'),
-    activation: (manifest.activation ?? null) as HiddenActivation | null,
+    activation: (manifest.activation ?? null) as HiddenActivation | HiddenActivation[] | null,
     outputActivation: manifest.output_activation as OutputActivation,
     encoderLayerCount: encoderLayerCount as number,
+    ...(Array.isArray(manifest.convs) ? { convs: manifest.convs as ConvEntry[], imageShape: manifest.image_shape as [number, number, number] } : {}),
+    ...(typeof manifest.dropout === 'number' ? { dropout: manifest.dropout } : {}),
+    ...(manifest.batch_norm === true ? { batchNorm: true } : {}),
   };
   const shape = network.inputs[0]?.shape;
   if (shape?.[1] !== description.inputDim || network.outputs[0]?.shape[1] !== description.inputDim) {

@@ -43,8 +43,8 @@ const PACK_COST = 2.5;
 const STOCK_CONFIG = Symbol.for('aelab.wasmFastMatmul.stockConfig');
 type FastKernelConfig = tf.KernelConfig & { [STOCK_CONFIG]: tf.KernelConfig };
 
-/** The part of tfjs-backend-wasm's BackendWasm that the kernels below use. */
-interface WasmBackend {
+/** The part of tfjs-backend-wasm's BackendWasm that aelab's wasm kernels use. */
+export interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;

@@ -6,6 +6,7 @@ import { buildComparison, formatComparison, loadComparedRun, resolveCompareInput
 import { renderComparison } from '../render/index.ts';
 import { allocateNumberedDir } from '../runs/index.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
+import { systemProbe } from '../shared/liveness.ts';
 import { compareExplorer } from './explorer.ts';
 
 /** The deepest folder containing all of `dirs`. */
@@ -33,11 +34,12 @@ export interface CompareResult {
  */
 export async function compareRuns(
   args: string[],
-  opts: { format: CompareFormat; sort?: string; outDir?: string; runsDir?: string; cwd: string },
+  opts: { format: CompareFormat; sort?: string; outDir?: string; runsDir?: string; cwd: string; staleAfterMs?: number },
 ): Promise<CompareResult> {
   const skipped: CompareResult['skipped'] = [];
   const dirs = resolveCompareInputs(args, opts.cwd, (s) => skipped.push(s));
-  const comparison = buildComparison(dirs.map(loadComparedRun), { sort: opts.sort });
+  const probe = systemProbe(opts.staleAfterMs);
+  const comparison = buildComparison(dirs.map((dir) => loadComparedRun(dir, probe)), { sort: opts.sort });
   const text = formatComparison(comparison, opts.format);
 
   let outDir = opts.outDir ? path.resolve(opts.cwd, opts.outDir) : undefined;

@@ -111,6 +111,8 @@ export async function compareExplorer(runs: ExplorerRunCandidate[]): Promise<Exp
   for (const run of chosen) {
     const model = await loadModel(path.join(run.dir, 'model'));
     try {
+      // A convolutional decoder has no dense export: it stays out of the shared explorer.
+      if (model.exportsDecoder?.() === false) continue;
       const codes = model.encode(data.test.images, data.test.count);
       const saved = JSON.parse(fs.readFileSync(path.join(run.dir, 'density.json'), 'utf8')) as Record<string, unknown>;
       models.push(explorerModel(run.label, model, codes, saved));
@@ -118,6 +120,7 @@ export async function compareExplorer(runs: ExplorerRunCandidate[]): Promise<Exp
       model.dispose();
     }
   }
+  if (models.length === 0) return { unavailable: 'the explorer decodes in the browser through dense layers only; these runs have convolutional decoders.' };
   return explorerInput(data, first.model.latent, models, first.seed);
 }
 

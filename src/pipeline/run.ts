@@ -4,20 +4,22 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { loadSpec, type LoadedSpec } from '../spec/index.ts';
-import { loadDataset } from '../data/index.ts';
+import { loadAllLabels, loadDataset } from '../data/index.ts';
 import { modelKind } from '../kinds/model/registry.ts';
 import { buildModel, replicaBuilderUrl, selectBackend } from '../model/index.ts';
 import { dataParallelBlocker, resolveWorkers, trainModel, type WorkersDecision } from '../train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
+import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
 import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
 import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
+import { systemProbe } from '../shared/liveness.ts';
 import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
 import { deriveSeed } from '../shared/random.ts';
 import type { Terminal } from '../shared/terminal.ts';
-import type { BackendInfo, Dataset, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
+import type { Autoencoder, BackendInfo, Dataset, DensityModel, EpochRecord, Metrics, ResolvedSpec, TrainingResult } from '../shared/types.ts';
 import { isTrainable } from '../shared/types.ts';
 import { aelabVersion, projectRoot } from '../shared/version.ts';
 import { loadTrialSpec } from './plan.ts';
@@ -40,6 +42,8 @@ export interface RunSession {
    * divides the cores among them.
    */
   jobs?: number;
+  /** --stale-after: a running run whose heartbeat is older is lost (default 10 minutes). */
+  staleAfterMs?: number;
 }
 
 /** Where one run goes: by default a fresh numbered folder below runs/<name>/. */
@@ -50,6 +54,8 @@ export interface RunPlacement {
   runDir?: string;
   /** Set for a sweep trial: its sweep folder and trial name. */
   sweep?: { dir: string; trial: string };
+  /** --shard i/n of the command, recorded in run.json. */
+  shard?: { index: number; count: number };
 }
 
 /** Everything the steps of one run need, made once its folder exists. */
@@ -66,6 +72,10 @@ export interface RunContext {
   label: string;
   /** Training progress goes here: in a sweep prefixed with the label, as trials share a terminal. */
   progressTerminal: Terminal;
+  /** The session's signal, also aborted when another process took this run's folder over. */
+  signal: AbortSignal;
+  /** The spec file's folder: data paths are relative to it. */
+  specDir: string;
 }
 
 export interface RunOutcome {
@@ -120,19 +130,27 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
   writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
   writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
 
-  const record = createRunRecord(dir, {
-    id,
-    name: spec.name,
-    status: 'running',
-    command: session.command,
-    spec_file: path.resolve(loaded.file),
-    spec_hash: loaded.hash,
-    overrides: loaded.overrides,
-    backend: session.backendInfo,
-    versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
-    git: gitInfoOnce() ?? undefined,
-    ...(placement.sweep ? { sweep: placement.sweep } : {}),
-  });
+  // Another process may judge this run lost (no heartbeat for --stale-after: a frozen machine,
+  // say) and move its folder aside; the record notices at its next write, and the run stops.
+  const takenOver = new AbortController();
+  const record = createRunRecord(
+    dir,
+    {
+      id,
+      name: spec.name,
+      status: 'running',
+      command: session.command,
+      spec_file: path.resolve(loaded.file),
+      spec_hash: loaded.hash,
+      overrides: loaded.overrides,
+      backend: session.backendInfo,
+      versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
+      git: gitInfoOnce() ?? undefined,
+      ...(placement.sweep ? { sweep: placement.sweep } : {}),
+      ...(placement.shard ? { shard: placement.shard } : {}),
+    },
+    { onTakenOver: () => takenOver.abort('a takeover (this run was judged lost)') },
+  );
   logger.info({ event: 'start', spec_file: loaded.file, hash: loaded.hash, backend: session.backendInfo.name }, 'run started');
   for (const w of loaded.warnings) logger.warn({ event: 'spec-warning', path: w.path }, w.message);
   const label = placement.sweep ? `${spec.name}/${placement.sweep.trial}` : `${spec.name}/${id}`;
@@ -149,6 +167,8 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     logger,
     label,
     progressTerminal: prefixedTerminal(terminal, placement.sweep ? label : ''),
+    signal: AbortSignal.any([session.signal, takenOver.signal]),
+    specDir: loaded.dir,
   };
   try {
     await executeRun(ctx);
@@ -158,6 +178,10 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     terminal.line(`aelab: ${label} completed in ${formatDuration(record.data.duration_seconds ?? 0)}`);
     return { dir, status: 'completed' };
   } catch (err) {
+    if (record.takenOver) {
+      terminal.line(`aelab: ${label}: another process took this run over (it looked lost: no heartbeat for --stale-after); stopped, its folder is theirs now`);
+      return { dir, status: 'interrupted', error: 'taken over by another process' };
+    }
     if (err instanceof InterruptedError) {
       record.fail(err); // marks it interrupted, with the signal
       logger.warn({ event: 'interrupted' }, err.message);
@@ -169,7 +193,7 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     return failedOutcome(dir, err);
   } finally {
     logger.flush?.();
-    refreshRunsIndex(session.runsDir);
+    refreshRunsIndex(session.runsDir, session.staleAfterMs);
   }
 }
 
@@ -183,13 +207,14 @@ export interface TrialTask {
   trial: string;
   runDir: string;
   sweepDir: string;
+  shard?: { index: number; count: number };
 }
 
 /** Runs one claimed sweep trial. One refused before it started (e.g. unreadable data) gives its claim back. */
 export async function runTrial(task: TrialTask, session: RunSession): Promise<RunOutcome> {
   try {
     const trialLoaded = loadTrialSpec(task.file, task.overrides, { name: task.trial, overrides: task.trialOverrides });
-    return await runSingle(trialLoaded, session, { runDir: task.runDir, sweep: { dir: task.sweepDir, trial: task.trial } });
+    return await runSingle(trialLoaded, session, { runDir: task.runDir, sweep: { dir: task.sweepDir, trial: task.trial }, shard: task.shard });
   } catch (err) {
     releaseTrial(task.runDir);
     return failedOutcome(task.runDir, err);
@@ -207,26 +232,29 @@ function trainWorkers(ctx: RunContext, params: number): WorkersDecision {
     backend: session.backendInfo.name,
     cores: os.availableParallelism(),
     jobs: session.jobs ?? 1,
-    unsupported: dataParallelBlocker(modelKind(spec.model.kind), spec.train.optimizer),
+    unsupported: dataParallelBlocker(modelKind(spec.model.kind), spec),
     params,
     batchSize: Math.min(spec.train.batch_size, data.train.count),
   });
 }
 
 async function executeRun(ctx: RunContext): Promise<void> {
-  const { spec, data, dir, record, logger, label, session } = ctx;
+  const { spec, data, dir, record, logger, label, session, signal } = ctx;
   logger.info({ event: 'data', ...data.counts, origin: data.origin }, 'data loaded');
   record.update({ stage: 'model' });
   const fitStart = performance.now();
   const model = await buildModel(spec.model, {
     inputDim: data.dim,
+    imageShape: [data.height, data.width],
     seed: spec.seed,
+    loss: spec.train.loss,
     train: { images: data.train.images, count: data.train.count },
   });
+  let quality: QualityStep | { skipped: string } | null = null;
   try {
     let training: TrainingResult | null = null;
     if (isTrainable(model)) {
-      throwIfAborted(session.signal);
+      throwIfAborted(signal);
       const workers = trainWorkers(ctx, model.paramCount());
       record.update({ stage: 'train', train_workers: workers });
       logger.info({ event: 'train-workers', ...workers }, `training on ${workers.workers} thread${workers.workers === 1 ? '' : 's'}: ${workers.reason}`);
@@ -240,15 +268,16 @@ async function executeRun(ctx: RunContext): Promise<void> {
           : {}),
         terminal: ctx.progressTerminal,
         logger,
-        signal: session.signal,
+        signal,
         onEpoch: (rec) => {
           soFar.push(rec);
           writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));
+          record.heartbeat();
         },
       });
     }
     const fitSeconds = (performance.now() - fitStart) / 1000;
-    throwIfAborted(session.signal);
+    throwIfAborted(signal);
     await model.save(path.join(dir, 'model'));
 
     record.update({ stage: 'evaluate' });
@@ -262,6 +291,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
     const savedDensity = density.toJSON();
     writeJsonAtomic(path.join(dir, 'density.json'), savedDensity);
     writeCodes(dir, model.latent, { codes: testCodes, labels: data.test.labels }, spec.outputs.train_codes ? trainCodes : null);
+    quality = await qualityStep(ctx, model, density);
     const metrics: Metrics = {
       n_train: data.counts.n_train,
       n_val: data.counts.n_val,
@@ -279,18 +309,28 @@ async function executeRun(ctx: RunContext): Promise<void> {
       density_log_likelihood_test: density.meanLogLikelihood(testCodes, data.test.count),
       counts_by_digit: { train: data.counts.train_by_digit, val: data.counts.val_by_digit, test: data.counts.test_by_digit },
       backend: session.backendInfo.name,
+      ...(quality === null ? {} : 'skipped' in quality ? { quality_skipped: quality.skipped } : quality.metrics),
     };
     writeJsonAtomic(path.join(dir, 'metrics.json'), metrics);
     logger.info({ event: 'metrics', ...metrics }, 'metrics written');
     session.terminal.line(
       `aelab: ${label} test MSE ${metrics.test_mse.toFixed(5)}` +
         (metrics.val_mse !== null ? `, val MSE ${metrics.val_mse.toFixed(5)}` : '') +
-        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}`,
+        `, density log-likelihood (test) ${metrics.density_log_likelihood_test.toFixed(3)}` +
+        (quality !== null && 'metrics' in quality
+          ? `, fd_samples ${quality.metrics.fd_samples.toFixed(2)} (real ${quality.metrics.fd_real?.toFixed(2) ?? '-'}), ${(100 * quality.metrics.sample_in_digits).toFixed(1)} % of samples in data.digits`
+          : ''),
     );
 
-    throwIfAborted(session.signal);
+    throwIfAborted(signal);
     record.update({ stage: 'render' });
     const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
+    if (quality !== null && 'metrics' in quality) {
+      if (pictures.samples && pictures.samples.count > 0) {
+        pictures.samples.predicted = { labels: quality.predict(pictures.samples.images, pictures.samples.count), digits: spec.data.digits };
+      }
+      pictures.classShares = quality.classShares;
+    }
     const files = await renderRunPictures(pictures, training?.history ?? null);
     for (const f of files) writeFileAtomic(path.join(dir, f.name), f.data);
     const html = renderRunReport({
@@ -303,15 +343,61 @@ async function executeRun(ctx: RunContext): Promise<void> {
       notes: pictureNotes(pictures),
       // Two test images at least: the explorer's nearest image and interpolation need them.
       explorer:
-        spec.outputs.explorer && data.test.count >= 2
+        spec.outputs.explorer && data.test.count >= 2 && model.exportsDecoder?.() !== false
           ? explorerInput(data, model.latent, [explorerModel(spec.model.kind, model, testCodes, savedDensity)], deriveSeed(spec.seed, 'explorer'), spec.outputs.explorer_images)
           : null,
     });
     writeFileAtomic(path.join(dir, 'report.html'), html);
     record.update({ stage: 'done' });
   } finally {
+    if (quality !== null && 'dispose' in quality) quality.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The quality metrics (evaluate.quality): null when switched off; { skipped } with the reason when
+ * the data cannot have a classifier (one line tells the user); else the step, whose classifier
+ * stays open until the samples picture is labelled.
+ */
+async function qualityStep(ctx: RunContext, model: Autoencoder, density: DensityModel): Promise<QualityStep | { skipped: string } | null> {
+  const { spec, data, session, label, record } = ctx;
+  if (!spec.evaluate.quality) return null;
+  const source = loadAllLabelsCached(spec, ctx.specDir);
+  const reason = classifierSkipReason(source);
+  if (reason !== null) {
+    session.terminal.line(`aelab: ${label} quality metrics skipped: ${reason}`);
+    return { skipped: reason };
+  }
+  const step = await runQualityStepForRun({
+    spec,
+    data,
+    runsDir: session.runsDir,
+    source,
+    model,
+    density,
+    say: (line) => ctx.progressTerminal.line(line),
+    warn: (line) => session.terminal.line(line),
+  });
+  record.update({ classifier: step.classifier });
+  ctx.logger.info({ event: 'quality', classifier: step.classifier, ...step.metrics }, 'quality metrics computed');
+  return step;
+}
+
+// The classifier's data (the source with all labels) is loaded once per process and source.
+const allLabelsCache = new Map<string, LabelledSource>();
+function loadAllLabelsCached(spec: ResolvedSpec, baseDir: string): LabelledSource {
+  const limit = spec.evaluate.classifier.limit;
+  // The run's digits and limit do not change the classifier's data.
+  const key = JSON.stringify([path.resolve(baseDir), { ...spec.data, digits: null, limit: null }, limit ?? null]);
+  let source = allLabelsCache.get(key);
+  if (!source) {
+    allLabelsCache.clear();
+    const ds = loadAllLabels(spec.data, { baseDir, limit });
+    source = { origin: ds.origin, height: ds.height, width: ds.width, dim: ds.dim, train: ds.train, test: ds.test };
+    allLabelsCache.set(key, source);
+  }
+  return source;
 }
 
 // One dataset per process and data spec: sweeps over model keys reuse the loaded images.
@@ -328,9 +414,9 @@ function loadDatasetCached(spec: ResolvedSpec, baseDir: string): Dataset {
 }
 
 /** Rewrites runs/index.html from what is on disk; a failure here must never fail a run. */
-function refreshRunsIndex(runsDir: string): void {
+function refreshRunsIndex(runsDir: string, staleAfterMs: number | undefined): void {
   try {
-    const rows = listRuns(runsDir);
+    const rows = listRuns(runsDir, { probe: systemProbe(staleAfterMs) });
     writeFileAtomic(path.join(runsDir, 'index.html'), renderRunsIndex(rows));
   } catch (err) {
     process.emitWarning(`could not refresh ${path.join(runsDir, 'index.html')}: ${errorMessage(err)}`);
@@ -338,8 +424,9 @@ function refreshRunsIndex(runsDir: string): void {
 }
 
 function historyCsv(history: EpochRecord[]): string {
-  const lines = ['epoch,loss,val_loss,seconds'];
-  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds}`);
+  // learning_rate came later than the other columns: appended, so readers by position still work.
+  const lines = ['epoch,loss,val_loss,seconds,learning_rate'];
+  for (const h of history) lines.push(`${h.epoch},${h.loss},${h.val_loss ?? ''},${h.seconds},${h.learning_rate ?? ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -2,6 +2,7 @@
 // in this process (--jobs 1) or also in worker processes, each trial claimed exclusively.
 import type { LoadedSpec } from '../spec/index.ts';
 import { claimTrial, createOrOpenSweep, safeRunPath, updateSweepStatus } from '../runs/index.ts';
+import { systemProbe } from '../shared/liveness.ts';
 import { planSweep, shardTrials } from './plan.ts';
 import { runTrial, type RunOutcome, type RunSession, type TrialTask } from './run.ts';
 import { serveTrialsWithWorkers, type WorkerPool } from './workers.ts';
@@ -12,7 +13,7 @@ export interface SweepOptions extends RunSession {
   pool?: WorkerPool;
   shard?: { index: number; count: number };
   failFast: boolean;
-  /** Take over trials marked running on another host (their machines are known to be gone). */
+  /** Also take over trials that look alive on another host (their machines are known to be gone). */
   reclaimForeign: boolean;
 }
 
@@ -48,10 +49,10 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   const nextTask = (): TrialTask | null => {
     while (!stop && !opts.signal.aborted && queue.length > 0) {
       const trial = queue.shift()!;
-      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign });
+      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign, probe: systemProbe(opts.staleAfterMs) });
       if (claim.claimed) {
         if (claim.previous) opts.terminal.line(`aelab: [${trial.name}] rerunning (earlier attempt ${claim.previous.status}, kept in ${claim.previous.movedTo})`);
-        return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir };
+        return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir, shard: opts.shard };
       }
       result.skipped.push({ trial: trial.name, reason: claim.reason });
       if (claim.reason === 'completed') opts.terminal.line(`aelab: [${trial.name}] already completed, skipped`);
@@ -59,9 +60,10 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
     }
     return null;
   };
+  const refreshStatus = () => updateSweepStatus(opened.dir, { probe: systemProbe(opts.staleAfterMs) });
   const record = (trial: string, outcome: RunOutcome) => {
     result.outcomes.push({ ...outcome, trial });
-    updateSweepStatus(opened.dir);
+    refreshStatus();
     if (outcome.status === 'failed') {
       if (outcome.internalStack) opts.terminal.line(`aelab: [${trial}] internal error (a bug in aelab):\n${outcome.internalStack}`);
       opts.terminal.line(`aelab: [${trial}] failed: ${outcome.error ?? 'unknown error'}`);
@@ -79,6 +81,6 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   };
   if (!opts.pool || opts.pool.size === 0) await runHere();
   else await Promise.all([serveTrialsWithWorkers(opts.pool, nextTask, record, opts.signal), runHere()]);
-  updateSweepStatus(opened.dir);
+  refreshStatus();
   return result;
 }

@@ -20,7 +20,7 @@ export interface ChartImage {
   png: Buffer;
 }
 
-const CONFIG = {
+export const CONFIG = {
   font: `${FONT_FAMILY}, sans-serif`,
   background: 'white',
   padding: 12,
@@ -133,26 +133,36 @@ export interface ComparisonPoint {
   kind: string;
   latent: number;
   test_mse: number;
+  /** Present when the run has quality metrics. */
+  fd_samples?: number | null;
 }
+
+/** The metrics the comparison charts can plot against latent size (lower is better for both). */
+export type ComparisonChartMetric = 'test_mse' | 'fd_samples';
+const COMPARISON_CHART_TITLES: Record<ComparisonChartMetric, { axis: string; title: string }> = {
+  test_mse: { axis: 'test MSE', title: 'Test MSE against latent size' },
+  fd_samples: { axis: 'fd_samples (Fréchet distance of samples)', title: 'Sample quality (fd_samples) against latent size' },
+};
 
 
 /**
- * Test MSE against latent size, one line per model kind through the best (lowest) MSE at each size,
- * and a dot for every run. Null when no point is usable.
+ * A metric (test MSE by default, or fd_samples) against latent size, one line per model kind
+ * through the best (lowest) value at each size, and a dot for every run. Null when no point is usable.
  */
-export function comparisonChartSpec(points: ComparisonPoint[]): TopLevelSpec | null {
-  const usable = points.filter((p) => isFiniteNumber(p.latent) && p.latent > 0 && isFiniteNumber(p.test_mse) && p.test_mse > 0);
+export function comparisonChartSpec(allPoints: ComparisonPoint[], metric: ComparisonChartMetric = 'test_mse'): TopLevelSpec | null {
+  const points = allPoints.map((p) => ({ kind: p.kind, latent: p.latent, value: p[metric] }));
+  const usable = points.filter((p): p is { kind: string; latent: number; value: number } => isFiniteNumber(p.latent) && p.latent > 0 && isFiniteNumber(p.value) && p.value > 0);
   if (usable.length === 0) return null;
-  const best = new Map<string, ComparisonPoint>();
+  const best = new Map<string, (typeof usable)[number]>();
   for (const p of usable) {
     const key = `${p.kind}\u0000${p.latent}`;
     const seen = best.get(key);
-    if (!seen || p.test_mse < seen.test_mse) best.set(key, p);
+    if (!seen || p.value < seen.value) best.set(key, p);
   }
   const kinds = [...new Set(usable.map((p) => p.kind))].sort(compareModelKinds);
   const latents = [...new Set(usable.map((p) => p.latent))].sort((a, b) => a - b);
   const allPowersOfTwo = latents.every((l) => Number.isInteger(Math.log2(l)));
-  const log = spansDecade(usable.map((p) => p.test_mse));
+  const log = spansDecade(usable.map((p) => p.value));
   const color = {
     field: 'kind',
     type: 'nominal',
@@ -167,10 +177,11 @@ export function comparisonChartSpec(points: ComparisonPoint[]): TopLevelSpec | n
     scale: allPowersOfTwo && latents.length > 1 ? { type: 'log', base: 2 } : { zero: false },
     axis: { values: latents, format: 'd' },
   };
-  const y = { field: 'test_mse', type: 'quantitative', title: 'test MSE', scale: log ? { type: 'log', nice: false, padding: 10 } : { zero: false } };
+  const names = COMPARISON_CHART_TITLES[metric];
+  const y = { field: 'value', type: 'quantitative', title: names.axis, scale: log ? { type: 'log', nice: false, padding: 10 } : { zero: false } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Test MSE against latent size', subtitle: 'one line per model kind (best run at each size)' },
+    title: { text: names.title, subtitle: 'one line per model kind (best run at each size)' },
     width: 440,
     height: 300,
     layer: [

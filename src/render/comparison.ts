@@ -1,5 +1,6 @@
 // compare.html: runs side by side — a table of the parameters that differ and the metrics, the
 // test-MSE-against-latent-size chart, and each run's reconstructions and samples.
+import type { TopLevelSpec } from 'vega-lite';
 import { CHART_ZOOM, comparisonChartSpec, renderVegaLite, type ComparisonPoint } from './charts.ts';
 import { escapeHtml, relativeHref } from './escape.ts';
 import { formatMetric, metricLabel } from './format.ts';
@@ -48,6 +49,8 @@ export interface ComparisonInput {
 /** File names of the chart written beside compare.html (the PNG is also embedded in the page). */
 export const COMPARISON_CHART_PNG = 'compare-mse-latent.png';
 export const COMPARISON_CHART_SVG = 'compare-mse-latent.svg';
+export const COMPARISON_FD_CHART_PNG = 'compare-fd-latent.png';
+export const COMPARISON_FD_CHART_SVG = 'compare-fd-latent.svg';
 
 /** Table headers stay narrow; the full metric name is the header's tooltip. */
 const SHORT_METRIC_LABELS: Record<string, string> = {
@@ -58,6 +61,9 @@ const SHORT_METRIC_LABELS: Record<string, string> = {
   train_seconds: 'train time',
   density_log_likelihood_test: 'test log-lik.',
   density_log_likelihood_train: 'train log-lik.',
+  fd_samples: 'FD samples',
+  sample_in_digits: 'in digits',
+  recon_accuracy: 'recon. acc.',
 };
 
 function chartPoints(input: ComparisonInput): ComparisonPoint[] {
@@ -65,7 +71,10 @@ function chartPoints(input: ComparisonInput): ComparisonPoint[] {
   const points: ComparisonPoint[] = [];
   for (const run of input.runs) {
     const mse = run.metrics['test_mse'];
-    if (run.kind !== null && run.latent !== null && typeof mse === 'number') points.push({ kind: run.kind, latent: run.latent, test_mse: mse });
+    const fd = run.metrics['fd_samples'];
+    if (run.kind !== null && run.latent !== null && typeof mse === 'number') {
+      points.push({ kind: run.kind, latent: run.latent, test_mse: mse, fd_samples: typeof fd === 'number' ? fd : null });
+    }
   }
   return points;
 }
@@ -109,6 +118,18 @@ function pictureCards(runs: ComparisonRun[], pick: (r: ComparisonRun) => string 
   return `<div class="cards">${cards.join('')}</div>`;
 }
 
+/** A chart as a figure (PNG embedded, caption linking the PNG and SVG written beside the page), or null without a spec. */
+async function chartFigure(spec: TopLevelSpec | null, pngName: string, svgName: string, alt: string, caption: string): Promise<{ html: string; files: RenderedFile[] } | null> {
+  if (!spec) return null;
+  const chart = await renderVegaLite(spec);
+  const width = chart.png.readUInt32BE(16);
+  const height = chart.png.readUInt32BE(20);
+  const html =
+    `<figure><img class="chart" src="${pngDataUri(chart.png)}" width="${Math.round(width / CHART_ZOOM)}" height="${Math.round(height / CHART_ZOOM)}" alt="${escapeHtml(alt)}">` +
+    `<figcaption>${escapeHtml(caption)} Also written as <a href="${pngName}">PNG</a> and <a href="${svgName}">SVG</a>.</figcaption></figure>`;
+  return { html, files: [{ name: pngName, data: chart.png }, { name: svgName, data: chart.svg }] };
+}
+
 /**
  * compare.html plus the chart files to write beside it (compare-mse-latent.png and .svg; none when
  * no run has a latent size and a test MSE). The chart PNG is embedded in the page; the runs'
@@ -117,20 +138,15 @@ function pictureCards(runs: ComparisonRun[], pick: (r: ComparisonRun) => string 
 export async function renderComparison(input: ComparisonInput): Promise<{ html: string; files: RenderedFile[] }> {
   const title = input.title ?? 'aelab comparison';
   const files: RenderedFile[] = [];
-  const spec = comparisonChartSpec(chartPoints(input));
-  let chartHtml: string;
-  if (spec) {
-    const chart = await renderVegaLite(spec);
-    files.push({ name: COMPARISON_CHART_PNG, data: chart.png }, { name: COMPARISON_CHART_SVG, data: chart.svg });
-    const width = chart.png.readUInt32BE(16);
-    const height = chart.png.readUInt32BE(20);
-    chartHtml =
-      `<figure><img class="chart" src="${pngDataUri(chart.png)}" width="${Math.round(width / CHART_ZOOM)}" height="${Math.round(height / CHART_ZOOM)}" alt="test MSE against latent size">` +
-      `<figcaption>Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size. ` +
-      `Also written as <a href="${COMPARISON_CHART_PNG}">PNG</a> and <a href="${COMPARISON_CHART_SVG}">SVG</a>.</figcaption></figure>`;
-  } else {
-    chartHtml = '<p class="muted">No chart: no run has both a latent size and a test MSE.</p>';
-  }
+  const mse = await chartFigure(comparisonChartSpec(chartPoints(input)), COMPARISON_CHART_PNG, COMPARISON_CHART_SVG, 'test MSE against latent size',
+    'Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size.');
+  if (mse) files.push(...mse.files);
+  const chartHtml = mse?.html ?? '<p class="muted">No chart: no run has both a latent size and a test MSE.</p>';
+  // fd_samples against latent size, when some run has quality metrics.
+  const fd = await chartFigure(comparisonChartSpec(chartPoints(input), 'fd_samples'), COMPARISON_FD_CHART_PNG, COMPARISON_FD_CHART_SVG, 'fd_samples against latent size',
+    'fd_samples of every run (dots): the Fréchet distance between decoded density samples and the test images in the feature space of a digit classifier (lower is better); the line of each model kind joins its best run at each size.');
+  if (fd) files.push(...fd.files);
+  const fdChartHtml = fd ? `<h2>Sample quality against latent size</h2>${fd.html}` : '';
 
   const best = input.best ? input.runs.find((r) => r.id === input.best!.runId) : undefined;
   const body: string[] = [];
@@ -147,6 +163,7 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
   body.push(table(input));
   body.push('<h2>Test MSE against latent size</h2>');
   body.push(chartHtml);
+  if (fdChartHtml) body.push(fdChartHtml);
   if (input.explorer && 'unavailable' in input.explorer) {
     body.push('<h2>One latent point, every decoder</h2>');
     body.push(`<p class="muted">No interactive explorer: ${escapeHtml(input.explorer.unavailable)}</p>`);

@@ -19,6 +19,16 @@ const METRIC_LABELS: Record<string, string> = {
   density_kind: 'density model',
   density_log_likelihood_train: 'density log-likelihood, train codes',
   density_log_likelihood_test: 'density log-likelihood, test codes',
+  fd_samples: 'Fréchet distance, samples vs test images',
+  fd_reconstructions: 'Fréchet distance, reconstructions vs test images',
+  fd_real: 'Fréchet distance, validation vs test images (floor)',
+  recon_accuracy: 'classifier accuracy on reconstructions',
+  original_accuracy: 'classifier accuracy on the test images',
+  sample_in_digits: 'samples classified as one of data.digits',
+  sample_class_share: 'samples per class',
+  quality_samples: 'samples scored',
+  classifier_test_accuracy: 'feature classifier test accuracy (all labels)',
+  quality_skipped: 'quality metrics skipped',
 };
 
 /** Metrics in the order a reader wants them; others follow alphabetically. */
@@ -63,7 +73,9 @@ export function formatTime(iso: string | null | undefined): string {
   return t.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
-const INTEGER_KEYS = /^(n_|params$|epochs$|best_epoch$|count$|.*_count$)/;
+const INTEGER_KEYS = /^(n_|params$|epochs$|best_epoch$|count$|.*_count$|quality_samples$)/;
+/** Shares in [0, 1], shown as percentages. */
+const SHARE_KEYS: ReadonlySet<string> = new Set(['recon_accuracy', 'original_accuracy', 'sample_in_digits', 'sample_class_share', 'classifier_test_accuracy']);
 
 /** Formats one metric value for display, choosing the unit from the key. */
 export function formatMetric(key: string, value: unknown): string {
@@ -73,6 +85,7 @@ export function formatMetric(key: string, value: unknown): string {
     if (!Number.isFinite(value)) return formatSignificant(value);
     if (key.endsWith('_seconds')) return formatDuration(value);
     if (key === 'samples_per_second') return `${groupThousands(Math.round(value))} images/s`;
+    if (SHARE_KEYS.has(key)) return `${(100 * value).toFixed(1)} %`;
     if (INTEGER_KEYS.test(key) && Number.isInteger(value)) return groupThousands(value);
     return formatSignificant(value);
   }

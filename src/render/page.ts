@@ -23,6 +23,7 @@ a { color: #0969da; }
 .status-failed { background: #ffebe9; color: #a40e26; border-color: #ffcecb; }
 .status-interrupted { background: #fff8c5; color: #7d4e00; border-color: #f2d98f; }
 .status-running { background: #ddf4ff; color: #0550ae; border-color: #b6e3ff; }
+.status-lost { background: #fbefff; color: #6e40c9; border-color: #ecd8ff; }
 .status-other { background: #eff2f5; color: #424a53; border-color: #d1d9e0; }
 .tag { background: #eff2f5; color: #24292f; border-color: #d1d9e0; font-weight: 500; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 18px 0 0; }
@@ -77,7 +78,7 @@ ${body}
 `;
 }
 
-const KNOWN_STATUSES = new Set(['completed', 'failed', 'interrupted', 'running']);
+const KNOWN_STATUSES = new Set(['completed', 'failed', 'interrupted', 'running', 'lost']);
 
 /** A coloured status pill; unknown statuses get a neutral colour. */
 export function statusBadge(status: string | null | undefined): string {

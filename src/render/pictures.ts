@@ -2,6 +2,7 @@
 import type { EpochRecord, PictureData } from '../shared/types.ts';
 import { latentScatterSpec, lossChartSpec, renderVegaLite } from './charts.ts';
 import { drawGrid, encodeGreyPng, gridLayout, imageAt, squareShape, tileLeft, tileTop, type GridLayout } from './grid.ts';
+import { classShareChartSpec } from './quality-charts.ts';
 import { FONT_FAMILY, svgToPng } from './raster.ts';
 import { escapeXml } from './escape.ts';
 
@@ -19,7 +20,8 @@ export const INTERPOLATION_HEADER_HEIGHT = 22;
 
 /**
  * Draws every picture PictureData has parts for: reconstructions.png, latent.png + latent.svg,
- * manifold.png, interpolation.png, samples.png, and loss.png + loss.svg when history has epochs
+ * manifold.png, interpolation.png, samples.png, classes.png + classes.svg (the samples' class
+ * histogram), and loss.png + loss.svg when history has epochs
  * (null or empty for pca). A part missing from PictureData produces no file.
  */
 export async function renderRunPictures(pictures: PictureData, history: EpochRecord[] | null): Promise<RenderedFile[]> {
@@ -46,6 +48,13 @@ export async function renderRunPictures(pictures: PictureData, history: EpochRec
   }
   if (pictures.samples && pictures.samples.count > 0) {
     files.push({ name: 'samples.png', data: samplesPng(pictures.samples, height, width) });
+  }
+  if (pictures.classShares) {
+    const spec = classShareChartSpec(pictures.classShares);
+    if (spec) {
+      const chart = await renderVegaLite(spec);
+      files.push({ name: 'classes.png', data: chart.png }, { name: 'classes.svg', data: chart.svg });
+    }
   }
   if (history && history.length > 0) {
     const spec = lossChartSpec(history);
@@ -108,7 +117,35 @@ export function samplesPng(part: NonNullable<PictureData['samples']>, height: nu
     const index = row * layout.cols + col;
     return index < part.count ? imageAt(part.images, index, dim) : null;
   });
-  return encodeGreyPng(layout.width, layout.height, pixels);
+  const png = encodeGreyPng(layout.width, layout.height, pixels);
+  return part.predicted ? labelTiles(png, layout, part.count, part.predicted) : png;
+}
+
+/** Label colours: a class among the run's digits, and one outside them (a sample that left the data). */
+export const SAMPLE_LABEL_IN_DIGITS = '#ffd84d';
+export const SAMPLE_LABEL_OTHER = '#ff5c5c';
+
+/**
+ * Writes each sample's predicted class small in its tile's top-left corner (MNIST digits leave
+ * that corner black), yellow when the class is one of data.digits, red when it is not.
+ */
+function labelTiles(gridPng: Buffer, layout: GridLayout, count: number, predicted: { labels: Uint8Array; digits: number[] }): Buffer {
+  const wanted = new Set(predicted.digits);
+  const fontSize = Math.max(9, Math.min(14, Math.round(layout.tileHeight / 6)));
+  const texts: string[] = [];
+  for (let index = 0; index < Math.min(count, predicted.labels.length); index++) {
+    const label = predicted.labels[index]!;
+    const x = tileLeft(layout, index % layout.cols) + 3;
+    const y = tileTop(layout, Math.floor(index / layout.cols)) + fontSize;
+    const fill = wanted.has(label) ? SAMPLE_LABEL_IN_DIGITS : SAMPLE_LABEL_OTHER;
+    texts.push(`<text x="${x}" y="${y}" font-size="${fontSize}" font-weight="bold" fill="${fill}">${escapeXml(String(label))}</text>`);
+  }
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="${FONT_FAMILY}">` +
+    `<image x="0" y="0" width="${layout.width}" height="${layout.height}" href="data:image/png;base64,${gridPng.toString('base64')}"/>` +
+    texts.join('') +
+    `</svg>`;
+  return svgToPng(svg, 1);
 }
 
 /** Layout of the digit grid inside interpolation.png: per pair a pixel row and a latent row. */

@@ -11,6 +11,7 @@ import { METRIC_ORDER, formatDuration, formatMetric, formatTime, metricLabel } f
 import { htmlPage, pngDataUri, statusBadge } from './page.ts';
 import { CHART_ZOOM } from './charts.ts';
 import type { RenderedFile } from './pictures.ts';
+import { describeEngine, type EngineIds } from '../shared/engine.ts';
 import { renderExplorer } from './explorer/html.ts';
 import type { ExplorerInput } from './explorer/payload.ts';
 
@@ -27,6 +28,10 @@ export interface RunInfo {
   /** Why the run failed or was interrupted: a message, or an object with one. */
   error?: unknown;
   sweep?: { dir: string; trial: string } | null;
+  /** Where it ran: the host, the Slurm / Kubernetes job (run.json's engine) and --shard i/n. */
+  hostname?: string | null;
+  engine?: EngineIds | null;
+  shard?: { index: number; count: number } | null;
 }
 
 export interface RunReportInput {
@@ -49,8 +54,8 @@ export interface RunReportInput {
   explorer?: ExplorerInput | null;
 }
 
-const PICTURE_ORDER = ['reconstructions.png', 'latent.png', 'manifold.png', 'interpolation.png', 'samples.png', 'loss.png'];
-const CHART_PICTURES = new Set(['latent.png', 'loss.png']);
+const PICTURE_ORDER = ['reconstructions.png', 'latent.png', 'manifold.png', 'interpolation.png', 'samples.png', 'classes.png', 'loss.png'];
+const CHART_PICTURES = new Set(['latent.png', 'loss.png', 'classes.png']);
 
 /** Caption notes that only the PictureData knows (projection axes, what the manifold grid spans). */
 export function pictureNotes(pictures: PictureData): Record<string, string> {
@@ -118,7 +123,15 @@ function caption(name: string, spec: ResolvedSpec | null | undefined, note: stri
         'Row “pixel”: the pixel blend (1−α)<i>x</i> + α<i>x</i>′. Row “latent”: <i>g</i>((1−α)<i>f</i>(<i>x</i>) + α<i>f</i>(<i>x</i>′)), the decoded blend of their codes.';
       break;
     case 'samples.png':
-      text = `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from the ${escapeHtml(densityName(spec))} fitted on the training codes.`;
+      text =
+        `<strong>Samples.</strong> Decoded samples <i>g</i>(<i>z</i>), with <i>z</i> drawn from the ${escapeHtml(densityName(spec))} fitted on the training codes.` +
+        (spec?.evaluate?.quality === false ? '' : ' When quality metrics are on, each tile’s corner shows the class the feature classifier reads: yellow among data.digits, red outside.');
+      break;
+    case 'classes.png':
+      text =
+        '<strong>Classes of the samples.</strong> What the feature classifier (trained on all labels of the data source) reads in the decoded samples, ' +
+        'against the share of each digit among the training images. A density that covers the codes well gives bars of the same height; ' +
+        'samples read as other digits left the data.';
       break;
     case 'loss.png':
       text = '<strong>Training curve.</strong> Mean squared error per epoch on the training images and on the validation split.';
@@ -238,6 +251,8 @@ export function renderRunReport(input: RunReportInput): string {
   const trained = isTrained(resolved);
   if (typeof trainSeconds === 'number') facts.push([trained ? 'Training time' : 'Fit time', escapeHtml(formatDuration(trainSeconds))]);
   if (run.sweep) facts.push(['Sweep trial', `<span class="mono">${escapeHtml(run.sweep.trial)}</span>`]);
+  const ranOn = [run.hostname ?? null, describeEngine(run.engine), run.shard ? `shard ${run.shard.index}/${run.shard.count}` : null].filter(Boolean);
+  if (ranOn.length > 0) facts.push(['Ran on', escapeHtml(ranOn.join(' · '))]);
   facts.push(['Folder', `<span class="mono">${escapeHtml(input.dir)}</span>`]);
 
   const description = run.description ?? resolved?.description;

@@ -20,8 +20,10 @@ export interface RunIndexRow {
    * a completed run links `path`/report.html and any other run links its folder (it may have no report).
    */
   link?: string | null;
-  /** 'running' in run.json but its process is gone. */
-  stale?: boolean;
+  /** Where it ran (host; Slurm / Kubernetes job; shard), shown under a running or lost run. */
+  host?: string | null;
+  engine?: string | null;
+  shard?: string | null;
   /** Set for a sweep trial; its name (e.g. 'kind=pca,latent=8') is shown beside the run name. */
   sweep?: { trial: string } | null;
   /** Why a failed run failed; shown under its row's status. */
@@ -65,11 +67,13 @@ export function renderRunsIndex(rows: RunIndexRow[]): string {
       const report = link.href ? `<a href="${escapeHtml(link.href)}">${link.text}</a>` : '<span class="muted">—</span>';
       const trial = r.sweep?.trial;
       const name = trial ? `${escapeHtml(r.name)} <span class="muted mono">${escapeHtml(trial)}</span>` : escapeHtml(r.name);
-      // A run whose process died without updating run.json still says 'running'; say what it is.
-      const badge = r.stale ? statusBadge('stale') : statusBadge(r.status);
+      // 'lost': run.json says running, but its owner is gone (the listing decides; shared/liveness.ts).
+      const badge = statusBadge(r.status);
       // Why a run failed, where the user looks first (the full error is in its run.json).
       const why = r.status === 'failed' && r.error ? `<div class="run-error">${escapeHtml(shorten(r.error.split('\n')[0]!, MAX_ERROR_CHARS))}</div>` : '';
-      const status = badge + why;
+      // Where an unfinished run was (or is) running: the place to look for it.
+      const where = r.status === 'running' || r.status === 'lost' ? [r.host, r.engine, r.shard ? `shard ${r.shard}` : null].filter(Boolean).join(' · ') : '';
+      const status = badge + why + (where ? `<div class="muted run-where">${escapeHtml(where)}</div>` : '');
       return (
         `<tr class="run"><td>${name}</td><td class="mono">${escapeHtml(r.id)}</td><td>${status}</td>` +
         `<td>${escapeHtml(r.kind ?? '—')}</td><td class="num">${escapeHtml(r.latent ?? '—')}</td>` +

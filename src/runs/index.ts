@@ -13,7 +13,8 @@ export {
   type RunError,
 } from './record.ts';
 export { updateLatest, readLatest, LATEST } from './latest.ts';
-export { listRuns, findRunDirs, readRunJson, isStaleRun, type RunListing } from './list.ts';
+export { listRuns, findRunDirs, readRunJson, type RunListing, type ListOptions } from './list.ts';
+export { HEARTBEAT_INTERVAL_MS, type RunRecordOptions } from './record.ts';
 export {
   createOrOpenSweep,
   claimTrial,
@@ -29,6 +30,7 @@ export {
   type SweepTrialEntry,
   type TrialStatus,
   type TrialClaim,
+  type ClaimOptions,
   type OpenedSweep,
 } from './sweep.ts';
 export { isProcessAlive, withLock, type LockOptions } from './lock.ts';

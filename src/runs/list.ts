@@ -3,9 +3,9 @@
 // are skipped, never fatal.
 import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import { RUN_JSON, type RunJson, type RunStatus } from './record.ts';
-import { isProcessAlive } from './lock.ts';
+import { runLiveness, systemProbe, type LivenessProbe } from '../shared/liveness.ts';
+import { describeEngine } from '../shared/engine.ts';
 
 /** Run folders are at most runs/<name>/sweep-NNNN/<trial>; a little slack for hand-made layouts. */
 const MAX_DEPTH = 6;
@@ -13,9 +13,9 @@ const MAX_DEPTH = 6;
 export interface RunListing {
   name: string;
   id: string;
-  status: RunStatus;
-  /** 'running' in run.json, but its process is gone (same host, pid not alive). */
-  stale: boolean;
+  /** run.json's status, except 'lost' for a run that says 'running' but whose owner is gone
+   * (see shared/liveness.ts): what every listing shows. */
+  status: RunStatus | 'lost';
   kind: string | null;
   latent: number | null;
   test_mse: number | null;
@@ -30,10 +30,21 @@ export interface RunListing {
   attempt: number | null;
   /** Why the run failed (run.json's error message), else null. */
   error: string | null;
+  /** Where it ran: host, and the Slurm / Kubernetes job when there was one. */
+  host: string | null;
+  engine: string | null;
+  /** --shard i/n of the command that ran it, as 'i/n'. */
+  shard: string | null;
+}
+
+export interface ListOptions {
+  /** How lost runs are told from running ones (default: this machine now, 10 minutes). */
+  probe?: LivenessProbe;
 }
 
 /** Every run folder below runsDir (inside sweeps too), sorted by path with numbers in order. */
-export function listRuns(runsDir: string): RunListing[] {
+export function listRuns(runsDir: string, options: ListOptions = {}): RunListing[] {
+  const probe = options.probe ?? systemProbe();
   const listings: RunListing[] = [];
   for (const dir of findRunDirs(runsDir)) {
     const run = readRunJson(dir);
@@ -45,8 +56,7 @@ export function listRuns(runsDir: string): RunListing[] {
     listings.push({
       name: run.name,
       id: run.id,
-      status: run.status,
-      stale: isStaleRun(run),
+      status: run.status === 'running' && runLiveness(run, probe) === 'lost' ? 'lost' : run.status,
       kind: stringOrNull(field(model, 'kind')),
       latent: numberOrNull(field(model, 'latent')),
       test_mse: numberOrNull(field(metrics, 'test_mse')),
@@ -58,6 +68,9 @@ export function listRuns(runsDir: string): RunListing[] {
       sweep: run.sweep && typeof run.sweep === 'object' ? run.sweep : null,
       attempt: attemptMatch ? Number(attemptMatch[1]) : null,
       error: stringOrNull(field(run.error, 'message')),
+      host: stringOrNull(run.hostname),
+      engine: describeEngine(run.engine && typeof run.engine === 'object' ? run.engine : null),
+      shard: shardText(run.shard),
     });
   }
   return listings.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
@@ -73,9 +86,10 @@ export function readRunJson(dir: string): RunJson | null {
   return run as RunJson;
 }
 
-/** Status 'running', but recorded on this host by a process that no longer exists. */
-export function isStaleRun(run: Pick<RunJson, 'status' | 'hostname' | 'pid'>): boolean {
-  return run.status === 'running' && run.hostname === os.hostname() && typeof run.pid === 'number' && !isProcessAlive(run.pid);
+function shardText(shard: unknown): string | null {
+  const index = field(shard, 'index');
+  const count = field(shard, 'count');
+  return typeof index === 'number' && typeof count === 'number' ? `${index}/${count}` : null;
 }
 
 /** Folders below root (root included) that hold a run.json; symlinks and hidden entries skipped. */

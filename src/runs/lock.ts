@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { UserError } from '../shared/errors.ts';
 import { createRng } from '../shared/random.ts';
+import { isPidAlive } from '../shared/liveness.ts';
+import { fileSystemError } from '../shared/fs.ts';
 
 export interface LockOptions {
   /** Give up (UserError) after waiting this long. */
@@ -27,16 +29,8 @@ function sleepSync(ms: number): void {
   Atomics.wait(waitCell, 0, 0, ms);
 }
 
-/** Whether a process with this pid exists on this machine (EPERM means it exists as another user). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process with this pid exists on this machine (see shared/liveness.ts). */
+export const isProcessAlive = isPidAlive;
 
 /** Runs fn while holding lockFile; waits with backoff while someone else holds it. Not re-entrant. */
 export function withLock<T>(lockFile: string, fn: () => T, options: LockOptions = {}): T {
@@ -51,7 +45,7 @@ export function withLock<T>(lockFile: string, fn: () => T, options: LockOptions 
       fs.writeFileSync(lockFile, JSON.stringify(owner), { flag: 'wx' });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(err, lockFile, 'create the lock file') ?? err;
     }
     if (isStale(lockFile, staleMs)) {
       // Two waiters may both decide the lock is stale; the second unlink then removes nothing or,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError } from '../shared/errors.ts';
+import { fileSystemError } from '../shared/fs.ts';
 
 /** Run ids are zero-padded to this width ('0001') and simply grow longer past 9999. */
 const ID_WIDTH = 4;
@@ -32,7 +33,7 @@ export function allocateNumberedDir(parentDir: string, prefix: string): { id: st
       fs.mkdirSync(dir);
       return { id, dir };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(err, dir, 'create the run folder') ?? err;
       next = Math.max(next + 1, largestNumber(parentDir, prefix) + 1);
     }
   }
@@ -49,28 +50,46 @@ export function ensureRunsFolder(dir: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const fix = 'choose another runs folder with --runs-dir';
-    if (code === 'ENOTDIR' || code === 'EEXIST') {
-      throw new UserError(`cannot create the run folder ${dir}: ${firstFileOnPath(dir) ?? 'a part of the path'} is a file, not a folder; ${fix}`);
+    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOENT') {
+      const link = danglingLinkOnPath(dir);
+      if (link) {
+        throw new UserError(`cannot create the run folder ${dir}: ${link.path} is a symbolic link to ${link.target}, which does not exist; create that folder or ${fix}`);
+      }
+      if (code !== 'ENOENT') throw new UserError(`cannot create the run folder ${dir}: ${firstFileOnPath(dir) ?? 'a part of the path'} is a file, not a folder; ${fix}`);
     }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      const why = code === 'EROFS' ? 'the file system is read-only' : 'permission denied';
-      throw new UserError(`cannot create the run folder ${dir}: ${why}; ${fix}`);
-    }
-    throw err;
+    throw fileSystemError(err, dir, 'create the run folder') ?? err;
   }
 }
 
-/** The first existing non-folder on the way from the root to `dir`, if any. */
-function firstFileOnPath(dir: string): string | undefined {
+/** The first symbolic link on the way to `dir` whose target does not exist, if any. */
+function danglingLinkOnPath(dir: string): { path: string; target: string } | undefined {
+  for (const p of ancestors(dir)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(p);
+    } catch {
+      return undefined;
+    }
+    if (stat.isSymbolicLink() && !fs.existsSync(p)) return { path: p, target: fs.readlinkSync(p) };
+  }
+  return undefined;
+}
+
+/** `dir` and the folders above it, from the root down. */
+function ancestors(dir: string): string[] {
   let current = path.resolve(dir);
   const chain: string[] = [];
   for (;;) {
     chain.unshift(current);
     const parent = path.dirname(current);
-    if (parent === current) break;
+    if (parent === current) return chain;
     current = parent;
   }
-  for (const p of chain) {
+}
+
+/** The first existing non-folder on the way from the root to `dir`, if any. */
+function firstFileOnPath(dir: string): string | undefined {
+  for (const p of ancestors(dir)) {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(p);
@@ -129,6 +148,24 @@ export function safeRunPath(runsDir: string, ...parts: string[]): string {
   const relative = path.relative(root, joined);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
     throw new UserError(`${parts.join('/')} would lie outside ${runsDir}; use plain names`);
+  }
+  // The runs folder itself may be a link (to a bigger disk, say); inside it, aelab only writes
+  // into real folders, so that no run can land outside it through a link someone left there.
+  let below = root;
+  for (const part of parts) {
+    below = path.join(below, part);
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.lstatSync(below, { throwIfNoEntry: false });
+    } catch (err) {
+      throw fileSystemError(err, below, 'use the run folder') ?? err;
+    }
+    if (stat?.isSymbolicLink()) {
+      throw new UserError(
+        `${below} is a symbolic link (to ${fs.readlinkSync(below)}); aelab writes runs only into real folders inside ${runsDir}: ` +
+          `remove the link, or point --runs-dir at the folder the link leads to`,
+      );
+    }
   }
   return joined;
 }

@@ -1,11 +1,16 @@
 // run.json: the record of one run, rewritten atomically at every change so that whatever happens
 // to the process (an error, Ctrl-C, a kill) the folder says what state the run got to.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { writeJsonAtomic } from '../shared/fs.ts';
 import { InterruptedError, UserError, errorMessage, type Issue } from '../shared/errors.ts';
 import type { BackendInfo } from '../shared/types.ts';
+import { engineIds, type EngineIds } from '../shared/engine.ts';
+
+/** How often a running run rewrites heartbeat_at (see MIN_STALE_AFTER_MS in shared/liveness.ts). */
+export const HEARTBEAT_INTERVAL_MS = 30_000;
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -44,6 +49,11 @@ export interface RunJson {
   /** Host and pid of the process running it: lets a rerun tell a live run from a dead one. */
   hostname: string;
   pid: number;
+  /** ISO time of the run's last sign of life: rewritten every HEARTBEAT_INTERVAL_MS, at every
+   * epoch and at every other change, so a reader can tell a silent death (see shared/liveness.ts). */
+  heartbeat_at?: string;
+  /** Slurm / Kubernetes ids of the job that ran it, when there is one. */
+  engine?: EngineIds;
   /** Hash of the resolved spec (resolved.json's hash). */
   spec_hash?: string;
   spec_file?: string;
@@ -57,7 +67,7 @@ export interface RunJson {
 
 type RequiredInitKey = 'id' | 'name' | 'command' | 'overrides' | 'versions';
 type DefaultedKey = 'started_at' | 'hostname' | 'pid' | 'cpus';
-type OptionalKey = 'finished_at' | 'duration_seconds' | 'error' | 'signal' | 'stage' | 'backend' | 'git' | 'spec_hash' | 'spec_file' | 'seed' | 'sweep' | 'shard';
+type OptionalKey = 'finished_at' | 'duration_seconds' | 'error' | 'signal' | 'stage' | 'backend' | 'git' | 'spec_hash' | 'spec_file' | 'seed' | 'sweep' | 'shard' | 'engine';
 
 /** Fields that may be changed after creation (status and id only through the record's methods). */
 export type RunJsonPatch = Partial<Pick<RunJson, Exclude<RequiredInitKey, 'id'> | DefaultedKey | OptionalKey>> & { [key: string]: unknown };
@@ -83,6 +93,22 @@ export interface RunRecord {
   fail(err: unknown): void;
   /** status 'interrupted' with the signal's name. */
   interrupt(signal: string): void;
+  /** Rewrites heartbeat_at now (the pipeline calls it at every epoch; a timer every 30 s). */
+  heartbeat(): void;
+  /**
+   * True once the folder was found moved away: another process judged this run lost (its
+   * heartbeat was older than --stale-after) and took the trial over. Nothing is written after.
+   */
+  readonly takenOver: boolean;
+}
+
+export interface RunRecordOptions {
+  /** Heartbeat period; 0 turns the timer off (default HEARTBEAT_INTERVAL_MS). */
+  heartbeatMs?: number;
+  /** Environment to read Slurm / Kubernetes ids from (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Called once when the folder is found taken over (see RunRecord.takenOver). */
+  onTakenOver?: () => void;
 }
 
 export const RUN_JSON = 'run.json';
@@ -90,25 +116,68 @@ export const RUN_JSON = 'run.json';
 /**
  * Writes dir/run.json with status 'running' now and returns the record that keeps it current.
  * The first of complete/fail/interrupt wins; later ones are ignored, so a signal handler and the
- * main flow's catch can both report without overwriting each other.
+ * main flow's catch can both report without overwriting each other. While running, an unref'd
+ * timer rewrites heartbeat_at (it never keeps the process alive). Every write merges into what
+ * was written before: no step clears a field an earlier one set.
  */
-export function createRunRecord(dir: string, initial: RunJsonInit): RunRecord {
+export function createRunRecord(dir: string, initial: RunJsonInit, options: RunRecordOptions = {}): RunRecord {
   const file = path.join(dir, RUN_JSON);
+  const now = new Date().toISOString();
+  const engine = initial.engine ?? engineIds(options.env ?? process.env) ?? undefined;
   const data: RunJson = {
     ...initial,
     status: 'running',
-    started_at: initial.started_at ?? new Date().toISOString(),
+    started_at: initial.started_at ?? now,
     hostname: initial.hostname ?? os.hostname(),
     pid: initial.pid ?? process.pid,
     cpus: initial.cpus ?? os.availableParallelism(),
+    heartbeat_at: now,
+    ...(engine ? { engine } : {}),
   };
-  const write = () => writeJsonAtomic(file, data);
+  // The folder's identity: a takeover renames it to '<trial>.attempt-N' and makes a new one.
+  fs.mkdirSync(dir, { recursive: true });
+  const inode = fs.statSync(dir).ino;
+  let takenOver = false;
+  const write = () => {
+    if (takenOver) return;
+    let current: number | null;
+    try {
+      current = fs.statSync(dir).ino;
+    } catch {
+      current = null;
+    }
+    if (current !== inode) {
+      takenOver = true;
+      stopTimer();
+      options.onTakenOver?.();
+      return;
+    }
+    writeJsonAtomic(file, data);
+  };
   write();
+
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
+  const timer =
+    heartbeatMs > 0
+      ? setInterval(() => {
+          try {
+            record.heartbeat();
+          } catch (err) {
+            // A full disk must not kill the run from a timer; the next step's write reports it.
+            process.emitWarning(`could not write the heartbeat to ${file}: ${errorMessage(err)}`);
+          }
+        }, heartbeatMs)
+      : null;
+  timer?.unref();
+  function stopTimer() {
+    if (timer) clearInterval(timer);
+  }
 
   const finish = (status: Exclude<RunStatus, 'running'>, fields: Partial<RunJson>) => {
     if (data.status !== 'running') return;
+    stopTimer();
     const finishedAt = new Date();
-    Object.assign(data, fields, {
+    Object.assign(data, definedOnly(fields), {
       status,
       finished_at: finishedAt.toISOString(),
       duration_seconds: Math.max(0, Math.round(finishedAt.getTime() - Date.parse(data.started_at)) / 1000),
@@ -124,9 +193,18 @@ export function createRunRecord(dir: string, initial: RunJsonInit): RunRecord {
     get finished() {
       return data.status !== 'running';
     },
+    get takenOver() {
+      return takenOver;
+    },
     update(patch) {
       const { status: _status, id: _id, ...rest } = patch;
-      Object.assign(data, rest);
+      Object.assign(data, definedOnly(rest));
+      if (data.status === 'running') data.heartbeat_at = new Date().toISOString();
+      write();
+    },
+    heartbeat() {
+      if (data.status !== 'running') return;
+      data.heartbeat_at = new Date().toISOString();
       write();
     },
     complete(extra = {}) {
@@ -145,6 +223,11 @@ export function createRunRecord(dir: string, initial: RunJsonInit): RunRecord {
     },
   };
   return record;
+}
+
+/** The fields of patch whose value is not undefined: an update never deletes a key. */
+function definedOnly<T extends Record<string, unknown>>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The error as run.json stores it: user mistakes without a stack, bugs with one. */

@@ -7,19 +7,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fileError } from '../shared/errors.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { writeJsonAtomic } from '../shared/fs.ts';
 import { allocateNumberedDir, ensureRunsFolder, numberedEntries, safeFolderName } from './paths.ts';
-import { isProcessAlive, withLock, type LockOptions } from './lock.ts';
-import { readRunJson, isStaleRun } from './list.ts';
+import { withLock, type LockOptions } from './lock.ts';
+import { readRunJson } from './list.ts';
 import { RUN_JSON } from './record.ts';
+import { runLiveness, systemProbe, type LivenessProbe } from '../shared/liveness.ts';
 
 export const SWEEP_JSON = 'sweep.json';
 const SWEEP_PREFIX = 'sweep-';
 /** Marks a trial folder as taken between the claim and the run writing its run.json. */
 const CLAIM_FILE = '.claim.json';
+/** Created exclusively inside a trial folder by the one process moving it aside (and kept there). */
+const TAKEOVER_FILE = '.takeover.json';
 const SWEEP_LOCK = '.sweep.lock';
 const SWEEPS_LOCK = '.sweeps.lock';
 
@@ -40,11 +43,12 @@ export interface SweepPlan {
 }
 
 /**
- * pending: not started. claimed: taken, its run.json not written yet. running: its process is
- * alive, or on another host. stale: its process died (on this host) without finishing, or the
- * folder is unusable. completed / failed / interrupted: as its run.json says.
+ * pending: not started. claimed: taken, its run.json not written yet. running: its owner is alive
+ * (see shared/liveness.ts). lost: its owner died without finishing (pid gone on this host, or no
+ * heartbeat for --stale-after), or the folder is unusable. completed / failed / interrupted: as
+ * its run.json says.
  */
-export type TrialStatus = 'pending' | 'claimed' | 'running' | 'stale' | 'completed' | 'failed' | 'interrupted';
+export type TrialStatus = 'pending' | 'claimed' | 'running' | 'lost' | 'completed' | 'failed' | 'interrupted';
 
 export interface SweepTrialEntry extends SweepPlanTrial {
   /** Folder name inside the sweep folder (the trial name made file-system safe). */
@@ -80,7 +84,7 @@ export type TrialClaim =
   | {
       claimed: true;
       dir: string;
-      /** Set when an earlier failed, interrupted or stale attempt was moved aside first. */
+      /** Set when an earlier failed, interrupted or lost attempt was moved aside first. */
       previous?: { status: TrialStatus; movedTo: string };
     }
   | { claimed: false; dir: string; reason: 'completed' | 'running' | 'claimed' };
@@ -148,20 +152,30 @@ export function createOrOpenSweep(nameDir: string, plan: SweepPlan, options: { f
   );
 }
 
+export interface ClaimOptions {
+  /** Take over trials running or claimed on another host whatever their heartbeat says. */
+  reclaimForeign?: boolean;
+  /** The sweep lock's settings (tests break it on purpose to prove the file system decides). */
+  lock?: LockOptions;
+  /** How lost owners are told from live ones (default: this machine now, 10 minutes). */
+  probe?: LivenessProbe;
+}
+
 /**
- * Takes a trial for this process, or says why not. Exclusive across processes and machines:
- * the decision and the folder creation happen under the sweep's lock, and the folder is made with
- * a non-recursive mkdir. A completed trial is skipped; a running or just-claimed one is left to its
- * owner; a failed, interrupted or stale one (process dead on this host) is moved aside to
- * '<folder>.attempt-N' — never deleted — and claimed afresh. A trial running on another host
- * cannot be checked for life; `reclaimForeign: true` takes it over anyway (for a sweep whose
- * machines are known to be gone).
+ * Takes a trial for this process, or says why not. A completed trial is skipped; a running or
+ * just-claimed one is left to its owner; a failed, interrupted or lost one (owner gone: see
+ * shared/liveness.ts) is moved aside to '<folder>.attempt-N' — never deleted — and claimed afresh.
+ * `reclaimForeign: true` also takes over trials running on another host that still look alive
+ * (for a sweep whose machines are known to be gone).
+ *
+ * Exactly one process gets a trial, across processes and machines sharing the folder. The
+ * decision happens under the sweep's lock, and even without that lock the file system decides:
+ * only the process that creates '.takeover.json' exclusively (O_EXCL) inside the very folder it
+ * judged (same inode) moves that folder aside, and the new folder appears complete with its claim
+ * by one rename, which fails when another process's folder is already there.
  */
-export function claimTrial(
-  sweepDir: string,
-  trialName: string,
-  options: { reclaimForeign?: boolean; lock?: LockOptions } = {},
-): TrialClaim {
+export function claimTrial(sweepDir: string, trialName: string, options: ClaimOptions = {}): TrialClaim {
+  const probe = options.probe ?? systemProbe();
   return withLock(
     path.join(sweepDir, SWEEP_LOCK),
     () => {
@@ -169,31 +183,104 @@ export function claimTrial(
       const entry = sweep.trials.find((t) => t.name === trialName);
       if (!entry) throw new Error(`sweep ${sweepDir} has no trial named '${trialName}'`);
       const dir = path.join(sweepDir, entry.folder);
-      const state = trialState(dir);
+      const judged = inodeOf(dir);
+      const state = trialState(dir, probe);
+      // From here on, other processes may act too (if the lock were broken): takeOver and
+      // createClaimedFolder decide by exclusive create and rename alone.
       if (state.status === 'completed') return { claimed: false, dir, reason: 'completed' };
       if ((state.status === 'running' || state.status === 'claimed') && !(options.reclaimForeign && state.foreign)) {
         return { claimed: false, dir, reason: state.status };
       }
       let previous: { status: TrialStatus; movedTo: string } | undefined;
       if (state.status !== 'pending') {
-        const attempt = numberedAttempts(sweepDir, entry.folder).reduce((max, n) => Math.max(max, n), 0) + 1;
-        const movedTo = path.join(sweepDir, `${entry.folder}.attempt-${attempt}`);
-        fs.renameSync(dir, movedTo);
+        const movedTo = judged === null ? null : takeOver(sweepDir, entry.folder, judged, probe);
+        if (movedTo === null) return { claimed: false, dir, reason: 'claimed' };
         previous = { status: state.status, movedTo };
       }
-      try {
-        fs.mkdirSync(dir);
-      } catch (err) {
-        // Only possible if the lock was broken as stale while its owner was still working: the
-        // non-recursive mkdir still keeps the trial to one process.
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { claimed: false, dir, reason: 'claimed' };
-        throw err;
-      }
-      writeJsonAtomic(path.join(dir, CLAIM_FILE), { pid: process.pid, hostname: os.hostname(), claimed_at: new Date().toISOString() });
+      if (!createClaimedFolder(dir)) return { claimed: false, dir, reason: 'claimed' };
       return previous ? { claimed: true, dir, previous } : { claimed: true, dir };
     },
     options.lock,
   );
+}
+
+/** The folder's inode (lstat: a symlink is not followed); null when it does not exist. */
+export function inodeOf(dir: string): number | null {
+  try {
+    return fs.lstatSync(dir).ino;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Moves the trial folder judged finished or lost (inode `judged`) aside, if this process wins it:
+ * returns where it went, or null when another process is taking it over or already has.
+ */
+export function takeOver(sweepDir: string, folder: string, judged: number, probe: LivenessProbe, retry = true): string | null {
+  const dir = path.join(sweepDir, folder);
+  const marker = path.join(dir, TAKEOVER_FILE);
+  const me = { pid: process.pid, hostname: os.hostname(), claimed_at: new Date().toISOString() };
+  try {
+    fs.writeFileSync(marker, JSON.stringify(me), { flag: 'wx' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null; // moved aside already
+    if (code !== 'EEXIST') throw err;
+    // Another process is moving it, or died doing so (a window of milliseconds): then clear its
+    // marker and try once more.
+    const owner = readClaimQuietly(marker);
+    // Unreadable: its writer is at work this very moment, or died in the middle; its age tells.
+    const ownerLost =
+      owner !== null
+        ? runLiveness({ hostname: owner.hostname, pid: owner.pid, heartbeat_at: owner.claimed_at }, probe) === 'lost'
+        : probe.now - (fs.statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? probe.now) > probe.staleAfterMs;
+    if (!ownerLost || !retry) return null;
+    fs.rmSync(marker, { force: true });
+    return takeOver(sweepDir, folder, judged, probe, false);
+  }
+  if (inodeOf(dir) !== judged) {
+    // The marker landed in a folder made since we looked (another process's new claim): not ours.
+    fs.rmSync(marker, { force: true });
+    return null;
+  }
+  return moveAside(sweepDir, folder);
+}
+
+/** Renames sweepDir/folder to the next free '<folder>.attempt-N'; returns where it went. */
+function moveAside(sweepDir: string, folder: string): string {
+  let attempt = numberedAttempts(sweepDir, folder).reduce((max, n) => Math.max(max, n), 0) + 1;
+  for (;;) {
+    const movedTo = path.join(sweepDir, `${folder}.attempt-${attempt}`);
+    try {
+      fs.renameSync(path.join(sweepDir, folder), movedTo);
+      return movedTo;
+    } catch (err) {
+      // Another process took this attempt number in the meantime: the next one.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      attempt++;
+    }
+  }
+}
+
+/**
+ * Makes `dir` with the claim file already inside: built under a private name, then renamed into
+ * place. The rename fails when a non-empty `dir` exists (another process's claim); false then.
+ */
+export function createClaimedFolder(dir: string): boolean {
+  const temp = path.join(path.dirname(dir), `.${path.basename(dir)}.claim-${process.pid}-${randomBytes(4).toString('hex')}`);
+  fs.mkdirSync(temp);
+  try {
+    writeJsonAtomic(path.join(temp, CLAIM_FILE), { pid: process.pid, hostname: os.hostname(), claimed_at: new Date().toISOString() });
+    fs.renameSync(temp, dir);
+    return true;
+  } catch (err) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 /**
@@ -218,31 +305,29 @@ export function releaseTrial(trialDir: string): boolean {
 }
 
 /** State of one trial folder, derived from its run.json (or claim). */
-export function trialState(trialDir: string): { status: TrialStatus; foreign: boolean } {
+export function trialState(trialDir: string, probe: LivenessProbe = systemProbe()): { status: TrialStatus; foreign: boolean } {
   if (!fs.existsSync(trialDir)) return { status: 'pending', foreign: false };
   const run = readRunJson(trialDir);
   if (run) {
     if (run.status !== 'running') return { status: run.status, foreign: false };
-    const foreign = run.hostname !== os.hostname();
-    return { status: isStaleRun(run) ? 'stale' : 'running', foreign };
+    const foreign = run.hostname !== probe.hostname;
+    return { status: runLiveness(run, probe) === 'lost' ? 'lost' : 'running', foreign };
   }
-  if (fs.existsSync(path.join(trialDir, RUN_JSON))) return { status: 'stale', foreign: false }; // unreadable run.json
-  let claim: { pid?: unknown; hostname?: unknown } | null = null;
-  try {
-    claim = JSON.parse(fs.readFileSync(path.join(trialDir, CLAIM_FILE), 'utf8')) as { pid?: unknown; hostname?: unknown };
-  } catch {
-    return { status: 'stale', foreign: false }; // a folder nobody claimed: left over from a crash or made by hand
-  }
-  if (claim.hostname !== os.hostname()) return { status: 'claimed', foreign: true };
-  return { status: typeof claim.pid === 'number' && isProcessAlive(claim.pid) ? 'claimed' : 'stale', foreign: false };
+  if (fs.existsSync(path.join(trialDir, RUN_JSON))) return { status: 'lost', foreign: false }; // unreadable run.json
+  const claim = readClaimQuietly(path.join(trialDir, CLAIM_FILE));
+  if (!claim) return { status: 'lost', foreign: false }; // a folder nobody claimed: left over from a crash or made by hand
+  const foreign = claim.hostname !== probe.hostname;
+  // A claim's age is its heartbeat: it lasts only while the data loads, before run.json exists.
+  const liveness = runLiveness({ hostname: claim.hostname, pid: claim.pid, heartbeat_at: claim.claimed_at }, probe);
+  return { status: liveness === 'lost' ? 'lost' : 'claimed', foreign };
 }
 
 /** sweep.json with every trial's status and attempt count derived afresh from the trial folders. */
-export function readSweep(sweepDir: string): SweepJson {
+export function readSweep(sweepDir: string, probe: LivenessProbe = systemProbe()): SweepJson {
   const sweep = readSweepFile(sweepDir);
   for (const trial of sweep.trials) {
     const dir = path.join(sweepDir, trial.folder);
-    trial.status = trialState(dir).status;
+    trial.status = trialState(dir, probe).status;
     trial.attempts = numberedAttempts(sweepDir, trial.folder).length + (trial.status === 'pending' ? 0 : 1);
   }
   sweep.counts = countStatuses(sweep.trials);
@@ -253,11 +338,11 @@ export function readSweep(sweepDir: string): SweepJson {
  * Re-derives every trial's status and rewrites sweep.json (atomically, under the sweep's lock, so
  * a snapshot taken earlier never overwrites a later one). Call it after each trial finishes.
  */
-export function updateSweepStatus(sweepDir: string, options: { lock?: LockOptions } = {}): SweepJson {
+export function updateSweepStatus(sweepDir: string, options: { lock?: LockOptions; probe?: LivenessProbe } = {}): SweepJson {
   return withLock(
     path.join(sweepDir, SWEEP_LOCK),
     () => {
-      const sweep = readSweep(sweepDir);
+      const sweep = readSweep(sweepDir, options.probe);
       sweep.updated_at = new Date().toISOString();
       writeJsonAtomic(path.join(sweepDir, SWEEP_JSON), sweep);
       return sweep;
@@ -282,6 +367,16 @@ function readSweepFile(sweepDir: string): SweepJson {
   return sweep as SweepJson;
 }
 
+/** A claim or takeover file (pid, hostname, claimed_at); null when missing or unreadable. */
+function readClaimQuietly(file: string): { pid?: unknown; hostname?: unknown; claimed_at?: unknown } | null {
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    return data !== null && typeof data === 'object' ? (data as { pid?: unknown; hostname?: unknown; claimed_at?: unknown }) : null;
+  } catch {
+    return null;
+  }
+}
+
 function readSweepJsonQuietly(dir: string): SweepJson | null {
   try {
     return readSweepFile(dir);
@@ -304,7 +399,7 @@ function numberedAttempts(sweepDir: string, folder: string): number[] {
 }
 
 function countStatuses(trials: { status: TrialStatus }[]): Record<TrialStatus, number> {
-  const counts: Record<TrialStatus, number> = { pending: 0, claimed: 0, running: 0, stale: 0, completed: 0, failed: 0, interrupted: 0 };
+  const counts: Record<TrialStatus, number> = { pending: 0, claimed: 0, running: 0, lost: 0, completed: 0, failed: 0, interrupted: 0 };
   for (const t of trials) counts[t.status] += 1;
   return counts;
 }

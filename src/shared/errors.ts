@@ -42,9 +42,12 @@ export function fileError(file: string, message: string, path = ''): UserError {
 
 /** Thrown when a run is stopped by SIGINT/SIGTERM, so that callers can mark it `interrupted`. */
 export class InterruptedError extends Error {
+  /** The signal's name ('SIGINT', 'SIGTERM'), or another reason the run was stopped. */
+  readonly signal: string;
   constructor(signal = 'SIGINT') {
     super(`interrupted by ${signal}`);
     this.name = 'InterruptedError';
+    this.signal = signal;
   }
 }
 

@@ -58,6 +58,8 @@ export interface Autoencoder {
    * as the layers from z to the mean image (last activation sigmoid on the logits).
    */
   exportDecoder(): DecoderExport;
+  /** False when exportDecoder cannot express this decoder (transposed convolutions); absent: it can. */
+  exportsDecoder?(): boolean;
   /**
    * The prior p(z) the decoder was trained to turn into images, for kinds that have one (a VAE:
    * N(0, I)). The report's explorer samples from it instead of the density fitted on the codes.
@@ -110,6 +112,8 @@ export interface EpochRecord {
   /** null when there is no validation split. */
   val_loss: number | null;
   seconds: number;
+  /** The learning rate of this epoch's steps (train.lr_schedule, train.warmup_epochs). */
+  learning_rate?: number;
 }
 
 export interface TrainingResult {
@@ -147,7 +151,14 @@ export interface PictureData {
   manifold?: { images: Float32Array; side: number; description: string };
   /** For each pair: steps images in pixel space and steps in latent space. */
   interpolation?: { pixel: Float32Array[]; latent: Float32Array[]; steps: number; labels: [number, number][] };
-  samples?: { images: Float32Array; count: number };
+  samples?: {
+    images: Float32Array;
+    count: number;
+    /** The quality classifier's class per sample, and the run's digits (other classes are marked). */
+    predicted?: { labels: Uint8Array; digits: number[] };
+  };
+  /** Class → share of the decoded samples (quality classifier) and of the training images; data.digits. */
+  classShares?: { samples: Record<string, number>; training: Record<string, number>; digits: number[] };
 }
 
 /** Contents of metrics.json. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { modelKindRegistry, isModelKind } from '../kinds/model/registry.ts';
 import { densityKindsUsing, keysIgnoredByDensityKind, keysIgnoredByModelKind } from '../kinds/spec-keys.ts';
+import { scheduleProblems, type LrSchedule } from '../shared/lr-schedule.ts';
 import type { RawIssue } from './messages.ts';
 import { getAt, isPlainObject, type Segment } from './paths.ts';
 
@@ -157,6 +158,34 @@ export function checkSpec({ raw, spec, dir }: CheckInput): { errors: CheckIssue[
         prefer: 'key',
         message: 'has no effect while train.early_stopping.patience is 0 (early stopping off)',
       });
+    }
+    if (train.loss === 'bce' && model.output_activation !== 'sigmoid') {
+      errors.push({
+        path: ['train', 'loss'],
+        prefer: 'value',
+        message: `bce compares probabilities, but model.output_activation is ${String(model.output_activation)} (outputs outside (0, 1)); set model.output_activation: sigmoid, or use loss: mse`,
+      });
+    }
+    // Schedule contradictions (a step outside the epochs, a warm-up as long as training, …), once
+    // the single values have passed the schema.
+    const schedule = isPlainObject(train.lr_schedule) ? train.lr_schedule : undefined;
+    const epochs = num(train.epochs);
+    const rate = num(train.learning_rate);
+    const warmup = num(train.warmup_epochs);
+    // Only once epochs, rate and warm-up are valid themselves (their own errors say what is wrong).
+    const valid = epochs !== undefined && Number.isInteger(epochs) && epochs >= 1 && rate !== undefined && rate > 0 && warmup !== undefined;
+    if (schedule && typeof schedule.kind === 'string' && valid) {
+      const missing = (['every', 'gamma'] as const).filter((k) => (schedule.kind === 'step' || (schedule.kind === 'exponential' && k === 'gamma')) && schedule[k] === undefined);
+      for (const k of missing) {
+        errors.push({ path: ['train', 'lr_schedule'], prefer: 'key', message: `a ${schedule.kind} schedule needs ${k}, e.g. lr_schedule: {kind: ${schedule.kind}${schedule.kind === 'step' ? ', every: 10' : ''}, gamma: ${schedule.kind === 'step' ? 0.5 : 0.95}}` });
+      }
+      if (missing.length === 0) {
+        const settings = { learningRate: rate, schedule: { min_lr: 0, ...schedule } as unknown as LrSchedule, warmupEpochs: warmup, epochs };
+        for (const p of scheduleProblems(settings)) {
+          const segments = p.path.split('.');
+          errors.push({ path: getAt(spec, segments) === undefined ? segments.slice(0, -1) : segments, prefer: 'value', message: p.message });
+        }
+      }
     }
     const batch = num(train.batch_size);
     const limit = num(data.limit);

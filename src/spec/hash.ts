@@ -5,10 +5,26 @@ import { createHash } from 'node:crypto';
 import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { isPlainObject } from './paths.ts';
+import { schemaAtPath } from './schema.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
 
 /** outputs.* keys that only add files or a part of report.html (added after hashes were pinned). */
 const PRESENTATION_OUTPUTS = ['explorer', 'explorer_images', 'train_codes'];
+
+/**
+ * Keys added after specs were first hashed whose default leaves training as it was before they
+ * existed: at their default they are left out of the hash, so existing specs keep their hashes
+ * (and --reuse keeps finding their runs); any other value changes what is trained, and the hash.
+ */
+const ELIDED_AT_DEFAULT = [
+  'model.dropout',
+  'model.batch_norm',
+  'train.lr_schedule',
+  'train.warmup_epochs',
+  'train.weight_decay',
+  'train.gradient_clip',
+  'train.loss',
+] as const;
 
 /**
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
@@ -22,8 +38,17 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   delete out.sweep;
   delete out.description;
   delete out.extends;
+  for (const key of ELIDED_AT_DEFAULT) {
+    const segments = key.split('.');
+    const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);
+    const last = segments[segments.length - 1]!;
+    if (isPlainObject(parent) && canonicalJson(parent[last]) === canonicalJson(schemaAtPath(segments)?.default)) delete parent[last];
+  }
   // Extra files a run writes, which cannot change any number it reports.
   if (isPlainObject(out.outputs)) for (const key of PRESENTATION_OUTPUTS) delete out.outputs[key];
+  // What is measured after training (quality metrics, their classifier) does not change the model,
+  // its codes or its density; a run without them is the same experiment.
+  delete out.evaluate;
   if (isPlainObject(out.train)) delete out.train.workers;
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');

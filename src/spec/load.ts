@@ -48,8 +48,19 @@ export function displayPath(abs: string): string {
   return rel.length > 0 && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
+/**
+ * A spec describes an experiment in a few dozen lines; a file much larger is not one (a data file
+ * named by mistake, or generated junk), and YAML's cost on it would grow without bound.
+ */
+export const MAX_SPEC_BYTES = 256 * 1024;
+
 function readText(abs: string): { text: string } | { reason: string } {
   try {
+    const size = fs.statSync(abs).size;
+    if (size > MAX_SPEC_BYTES) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MB`;
+      return { reason: `is ${mb(size)}; a spec is at most ${mb(MAX_SPEC_BYTES)} (an experiment takes a few dozen lines): is this the right file?` };
+    }
     return { text: fs.readFileSync(abs, 'utf8') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -10,6 +10,8 @@ import type { TrainSpec } from '../shared/spec-types.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { Dataset, EpochRecord, Split, TrainableAutoencoder, TrainingResult } from '../shared/types.ts';
 import { DataParallelTrainer, shardOptimizerKinds, type FaultInjection, type ReplicaRecipe, type ShardOptimizerKind } from './parallel/index.ts';
+import { learningRateAt, scheduleProblems, type LrSchedule, type ScheduleSettings } from '../shared/lr-schedule.ts';
+import { isKernel, OptimizerStep, optimizerNames } from './optimizer.ts';
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
 
 export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
@@ -61,7 +63,10 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   const network = model.network;
   // LayerVariable.read() is the underlying tf.Variable, which is what the optimizer updates.
   const variables = network.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = makeOptimizer(spec);
+  // Early stopping restores every weight, including batch norm's moving statistics (not trained).
+  const snapshotted = network.weights.map((w) => w.read() as tf.Variable);
+  const optimizer = makeOptimizer(spec, variables);
+  const schedule = scheduleOf(spec);
 
   const rng = createRng(deriveSeed(opts.seed, 'shuffle'));
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -92,6 +97,8 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       const epochStart = performance.now();
       const epochStepSecondsBefore = stepSeconds;
       rng.shuffle(order);
+      const learningRate = learningRateAt(epoch, schedule);
+      optimizer.setLearningRate(learningRate);
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         const now = performance.now();
@@ -108,7 +115,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           const src = order[from + r]! * dim;
           batchBuffer.set(train.images.subarray(src, src + dim), r * dim);
         }
-        const loss = parallel ? await parallel.step(batchBuffer, rows, epoch) : trainStep(optimizer, variables, model, epoch, batchBuffer, rows, dim);
+        const loss = parallel ? await parallel.step(batchBuffer, rows, epoch, learningRate) : trainStep(optimizer, model, epoch, batchBuffer, rows, dim);
         stepSeconds += (performance.now() - stepStart) / 1000;
         samplesSeen += rows;
         if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
@@ -132,7 +139,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       const valLoss = validation.count > 0 ? evaluateLoss(model, validation, dim, epoch) : null;
       if (valLoss !== null && !Number.isFinite(valLoss)) throw divergence(spec, epoch, null, batches, valLoss);
       const seconds = (performance.now() - epochStart) / 1000;
-      const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds };
+      const record: EpochRecord = { epoch, loss: trainLoss, val_loss: valLoss, seconds, learning_rate: learningRate };
       history.push(record);
 
       let note = '';
@@ -143,7 +150,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           sinceImprovement = 0;
           // Variables are reassigned (not mutated) by the optimizer, so a clone is a true snapshot.
           bestWeights?.forEach((t) => t.dispose());
-          bestWeights = variables.map((v) => tf.clone(v));
+          bestWeights = snapshotted.map((v) => tf.clone(v));
         } else {
           sinceImprovement++;
           if (sinceImprovement >= patience) {
@@ -165,7 +172,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
     // Early stopping keeps the best epoch's weights, whether it stopped or ran out of epochs.
     const lastEpoch = history.length;
     if (earlyStopping && bestWeights && bestEpoch !== lastEpoch) {
-      variables.forEach((v, i) => v.assign(bestWeights![i]!));
+      snapshotted.forEach((v, i) => v.assign(bestWeights![i]!));
     }
     const trainSeconds = (performance.now() - start) / 1000;
     const result: TrainingResult = {
@@ -209,8 +216,7 @@ async function startParallel(model: TrainableAutoencoder, spec: TrainSpec, paral
  * backend keeps a reference to the array instead of copying it).
  */
 function trainStep(
-  optimizer: tf.Optimizer,
-  variables: tf.Variable[],
+  optimizer: OptimizerStep,
   model: TrainableAutoencoder,
   epoch: number,
   buffer: Float32Array,
@@ -219,8 +225,7 @@ function trainStep(
 ): number {
   const lossTensor = tf.tidy((): tf.Scalar => {
     const x = tf.tensor2d(buffer.subarray(0, rows * dim), [rows, dim]);
-    // returnCost = true always yields the loss tensor.
-    return optimizer.minimize(() => model.loss(x, { training: true, epoch }).loss, true, variables)!;
+    return optimizer.step(() => model.loss(x, { training: true, epoch }).loss);
   });
   try {
     return lossTensor.dataSync()[0]!;
@@ -249,16 +254,18 @@ export function evaluateLoss(model: TrainableAutoencoder, split: Split, dim: num
   return sum / split.count;
 }
 
-function makeOptimizer(spec: TrainSpec): tf.Optimizer {
-  switch (spec.optimizer) {
-    case 'adam':
-      return tf.train.adam(spec.learning_rate);
-    case 'sgd':
-      return tf.train.sgd(spec.learning_rate);
-    case 'rmsprop':
-      return tf.train.rmsprop(spec.learning_rate);
+/** The optimizer with its extras (weight decay on the kernels, clipping); the rate is set per epoch. */
+function makeOptimizer(spec: TrainSpec, variables: tf.Variable[]): OptimizerStep {
+  if (!optimizerNames.includes(spec.optimizer)) {
+    throw new UserError([{ path: 'train.optimizer', message: `unknown optimizer '${String(spec.optimizer)}'; valid: ${optimizerNames.join(', ')}` }]);
   }
-  throw new UserError([{ path: 'train.optimizer', message: `unknown optimizer '${String(spec.optimizer)}'; valid: adam, sgd, rmsprop` }]);
+  const settings = { optimizer: spec.optimizer, learningRate: spec.learning_rate, weightDecay: spec.weight_decay ?? 0, gradientClip: spec.gradient_clip || null };
+  return new OptimizerStep(settings, variables, isKernel);
+}
+
+function scheduleOf(spec: TrainSpec): ScheduleSettings {
+  const s = spec.lr_schedule ?? { kind: 'constant' };
+  return { learningRate: spec.learning_rate, schedule: { min_lr: 0, ...s } as LrSchedule, warmupEpochs: spec.warmup_epochs ?? 0, epochs: spec.epochs };
 }
 
 function checkSpec(spec: TrainSpec, data: Dataset): void {
@@ -273,11 +280,21 @@ function checkSpec(spec: TrainSpec, data: Dataset): void {
     problems.push({ path: 'train.early_stopping.patience', message: 'early stopping watches the validation loss, but the validation split is empty; set data.validation above 0 or patience to 0' });
   }
   if (data.train.count === 0) problems.push({ path: 'data', message: 'the training split is empty; there is nothing to train on' });
+  if (!(spec.weight_decay === undefined || spec.weight_decay >= 0)) problems.push({ path: 'train.weight_decay', message: `must be ≥ 0, got ${String(spec.weight_decay)}` });
+  if (!(spec.gradient_clip === undefined || spec.gradient_clip >= 0)) problems.push({ path: 'train.gradient_clip', message: `must be ≥ 0 (0 turns clipping off), got ${String(spec.gradient_clip)}` });
+  if (problems.length === 0) problems.push(...scheduleProblems(scheduleOf(spec)));
+  if (spec.loss === 'bce') {
+    // Cross-entropy treats pixels as probabilities: data outside [0, 1] make it meaningless (negative).
+    const outside = [data.train, data.validation].map((s) => s.images.find((v) => !(v >= 0 && v <= 1))).find((v) => v !== undefined);
+    if (outside !== undefined) {
+      problems.push({ path: 'train.loss', message: `bce needs pixels in [0, 1], but the data hold ${outside}; rescale the images to [0, 1] or use loss: mse` });
+    }
+  }
   if (problems.length > 0) throw new UserError(problems);
 }
 
 /** Typical starting learning rates (Keras' defaults for adam and rmsprop; sgd usually needs more). */
-const USUAL_LEARNING_RATE: Record<string, number> = { adam: 0.001, rmsprop: 0.001, sgd: 0.01 };
+const USUAL_LEARNING_RATE: Record<string, number> = { adam: 0.001, adamw: 0.001, rmsprop: 0.001, sgd: 0.01 };
 
 function divergence(spec: TrainSpec, epoch: number, batch: number | null, batches: number, loss: number): UserError {
   const where = batch === null ? `epoch ${epoch} (validation loss)` : `epoch ${epoch}, batch ${batch} of ${batches}`;

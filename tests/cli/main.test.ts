@@ -71,7 +71,7 @@ describe('aelab validate', () => {
     const { code, out } = await cli(['validate', at('two-errors.yaml')]);
     expect(code).toBe(1);
     expect(out).toContain(':2:11  model.latent  must be an integer ≥ 1, got -2');
-    expect(out).toContain(':3:18  model.encoder[1]  must be an integer ≥ 1, got "x"');
+    expect(out).toContain(':3:18  model.encoder[1]  must be an integer ≥ 1 or a mapping (indented `key: value` lines), got "x"');
   });
 
   it('validates every file, exits 1 if any is invalid, and prints warnings', async () => {
@@ -123,7 +123,7 @@ describe('aelab show', () => {
     expect(code).toBe(0);
     const spec = parse(out) as { name: string; model: unknown; train: { epochs: number } };
     expect(spec.name).toBe('mnist-156-deep');
-    expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' });
+    expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false });
     expect(spec.train.epochs).toBe(20);
   });
 
@@ -234,7 +234,7 @@ describe('failures inside a command', () => {
     expect(err).toBe('a.yaml:3:2  model.latent  too big\n');
   });
 
-  it('a UsageError exits 2 with the command usage; an interruption exits 130', async () => {
+  it('a UsageError exits 2 with the command usage; an interruption exits 128 + the signal: 130 for SIGINT, 143 for SIGTERM', async () => {
     const usage = await withCommand(async () => {
       throw new UsageError('needs a run folder');
     });
@@ -245,6 +245,34 @@ describe('failures inside a command', () => {
       throw new InterruptedError('SIGINT');
     });
     expect(interrupted.code).toBe(130);
+    const terminated = await withCommand(async () => {
+      throw new InterruptedError('SIGTERM');
+    });
+    expect(terminated.code).toBe(143);
+    expect(terminated.err).toBe('aelab: interrupted by SIGTERM\n');
+  });
+
+  it('a malformed --shard or --stale-after exits 2 like every other bad flag, before anything runs', async () => {
+    const runsDir = at('runs-bad-flags');
+    const slurm1Based = { SLURM_ARRAY_JOB_ID: '812', SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '2' };
+    for (const [args, env, says] of [
+      [['--shard', '3/3'], {}, /--shard 3\/3: i counts from 0/],
+      [['--shard', 'abc'], {}, /--shard expects i\/n/],
+      [['--shard', '0/0'], {}, /must be a whole number ≥ 1/],
+      [['--shard', 'auto'], {}, /--shard auto: neither SLURM_ARRAY_TASK_ID/],
+      [['--shard', '1/2'], slurm1Based, /slice 0 would never run; write --shard auto/],
+      [['--stale-after', 'soon'], {}, /--stale-after soon: expected a duration/],
+      [['--stale-after', '30s'], {}, /--stale-after 30s: must be at least 60s/],
+    ] as const) {
+      const { code, err } = await cli(['run', at('good.yaml'), '--runs-dir', runsDir, ...args], env);
+      expect(code, err).toBe(2);
+      expect(err).toMatch(says);
+      expect(err).toContain('usage: aelab run');
+    }
+    const compare = await cli(['compare', at('good.yaml'), '--stale-after', '0s']);
+    expect(compare.code, compare.err).toBe(2);
+    expect(compare.err).toContain('--stale-after 0s: expected a duration');
+    expect(fs.existsSync(runsDir)).toBe(false);
   });
 });
 

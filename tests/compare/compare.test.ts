@@ -117,7 +117,7 @@ describe('loadComparedRun', () => {
 });
 
 describe('buildComparison', () => {
-  const load = (args: string[]) => resolveCompareInputs(args, tmp).map(loadComparedRun);
+  const load = (args: string[]) => resolveCompareInputs(args, tmp).map((dir) => loadComparedRun(dir));
 
   it('shows only the parameters that differ, sorts by test_mse and marks the best', () => {
     fixture();
@@ -125,7 +125,18 @@ describe('buildComparison', () => {
     expect(c.parameters).toEqual(['model.kind', 'model.latent']);
     expect(c.rows.map((r) => r.label)).toEqual(['kind=pca,latent=8', 'kind=deep,latent=2', 'kind=pca,latent=2', 'kind=deep,latent=8']);
     expect(c.rows.map((r) => r.best)).toEqual([true, false, false, false]);
-    expect(c.rows[0]!.metrics).toEqual({ test_mse: 0.0301234, val_mse: 0.0301234 * 1.1, params: 784000, train_seconds: 12.345678, density_log_likelihood_test: -9.5 });
+    expect(c.rows[0]!.metrics).toEqual({
+      test_mse: 0.0301234,
+      val_mse: 0.0301234 * 1.1,
+      params: 784000,
+      train_seconds: 12.345678,
+      density_log_likelihood_test: -9.5,
+      fd_samples: null,
+      sample_in_digits: null,
+      recon_accuracy: null,
+    });
+    // No run has quality metrics: their columns are not shown.
+    expect(c.metrics).toEqual(['test_mse', 'val_mse', 'params', 'train_seconds', 'density_log_likelihood_test']);
     expect(c.rows[3]!.metrics.test_mse).toBeNull();
     expect(c.showStatus).toBe(true);
     expect(c.sort).toEqual({ key: 'test_mse', descending: false });
@@ -191,13 +202,39 @@ describe('buildComparison', () => {
     const runs = load(['runs/pca-vs-deep/sweep-0001']);
     expect(() => buildComparison(runs, { sort: 'accuracy' })).toThrow(UserError);
     expect(() => buildComparison(runs, { sort: 'accuracy' })).toThrow(
-      '--sort accuracy: not a column of this comparison; choose one of test_mse, val_mse, params, train_seconds, density_log_likelihood_test, model.kind, model.latent',
+      '--sort accuracy: not a column of this comparison; choose one of test_mse, val_mse, params, train_seconds, density_log_likelihood_test, fd_samples, sample_in_digits, recon_accuracy, model.kind, model.latent',
     );
+  });
+
+  it('shows the quality columns when runs have them: --sort fd_samples ascending, sample_in_digits largest first', () => {
+    const { sweepDir } = fixture();
+    const quality: Record<string, [number, number, number]> = {
+      'kind=pca,latent=2': [30.5, 0.71, 0.93],
+      'kind=pca,latent=8': [12.25, 0.9, 0.97],
+      'kind=deep,latent=2': [20.75, 0.95, 0.96],
+    };
+    for (const [trial, [fd, inDigits, acc]] of Object.entries(quality)) {
+      const file = path.join(sweepDir, trial, 'metrics.json');
+      const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.writeFileSync(file, JSON.stringify({ ...m, fd_samples: fd, sample_in_digits: inDigits, recon_accuracy: acc }));
+    }
+    const runs = load(['runs/pca-vs-deep/sweep-0001']);
+    const byFd = buildComparison(runs, { sort: 'fd_samples' });
+    expect(byFd.metrics).toEqual(['test_mse', 'val_mse', 'params', 'train_seconds', 'density_log_likelihood_test', 'fd_samples', 'sample_in_digits', 'recon_accuracy']);
+    expect(byFd.sort).toEqual({ key: 'fd_samples', descending: false });
+    expect(byFd.rows.map((r) => r.label)).toEqual(['kind=pca,latent=8', 'kind=deep,latent=2', 'kind=pca,latent=2', 'kind=deep,latent=8']);
+    expect(byFd.rows[0]!.metrics.fd_samples).toBe(12.25);
+    const byShare = buildComparison(runs, { sort: 'sample_in_digits' });
+    expect(byShare.sort.descending).toBe(true);
+    expect(byShare.rows.map((r) => r.label)).toEqual(['kind=deep,latent=2', 'kind=pca,latent=8', 'kind=pca,latent=2', 'kind=deep,latent=8']);
+    const csv = formatComparison(byFd, 'csv').split('\n');
+    expect(csv[0]).toBe('run,status,model.kind,model.latent,test_mse,val_mse,params,train_seconds,density_log_likelihood_test,fd_samples,sample_in_digits,recon_accuracy,best,dir');
+    expect(formatComparison(byFd, 'table')).toMatch(/fd_samples\s+sample_in_digits\s+recon_accuracy/);
   });
 });
 
 describe('formatComparison', () => {
-  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map(loadComparedRun), {});
+  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map((dir) => loadComparedRun(dir)), {});
 
   it('csv: a header line, then one quoted line per run', () => {
     fixture();

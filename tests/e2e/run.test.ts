@@ -66,8 +66,10 @@ describe('aelab run', () => {
     expect(Number.isFinite(m.density_log_likelihood_test)).toBe(true);
 
     const history = fs.readFileSync(path.join(runDir, 'history.csv'), 'utf8').trim().split('\n');
-    expect(history[0]).toBe('epoch,loss,val_loss,seconds');
+    // learning_rate is appended after the original columns (readers by position keep working).
+    expect(history[0]).toBe('epoch,loss,val_loss,seconds,learning_rate');
     expect(history).toHaveLength(3);
+    expect(history.slice(1).map((l) => Number(l.split(',')[4]))).toEqual([resolvedRate(runDir), resolvedRate(runDir)]);
     const logLines = fs.readFileSync(path.join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(logLines.some((l) => l.event === 'completed')).toBe(true);
     const png = PNG.sync.read(fs.readFileSync(path.join(runDir, 'reconstructions.png')));
@@ -138,3 +140,8 @@ data:
     expect(fs.readFileSync(path.join(runsDir, 'corrupt', '0001', 'run.json'), 'utf8')).toBe('{"status":"completed"}');
   });
 });
+
+/** The run's train.learning_rate, from its resolved.json (a constant schedule keeps it every epoch). */
+function resolvedRate(runDir: string): number {
+  return (JSON.parse(fs.readFileSync(path.join(runDir, 'resolved.json'), 'utf8')) as { spec: { train: { learning_rate: number } } }).spec.train.learning_rate;
+}

@@ -57,6 +57,8 @@ model:
   kind: deep
   encoder: [32]
   latent: 2
+evaluate:
+  quality: false   # tests/e2e/quality.test.ts runs them, with qualitySpec's classifier on a slice
 train:
   epochs: 2
   batch_size: 64
@@ -68,6 +70,12 @@ outputs:
   interpolation_steps: 4
   samples: 4
 `;
+
+/** tinyDeepSpec with quality metrics, from a classifier trained on a slice (the default one takes minutes). */
+export const qualitySpec = tinyDeepSpec.replace(
+  'quality: false   # tests/e2e/quality.test.ts runs them, with qualitySpec\'s classifier on a slice',
+  'classifier: { hidden: [64], epochs: 1, limit: 2500, learning_rate: 0.003 }',
+);
 
 export function readJson<T = Record<string, unknown>>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;

@@ -57,11 +57,11 @@ export function syntheticDataset(opts: { side?: number; nTrain?: number; nVal?: 
 }
 
 export function deepSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
-  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', ...overrides };
+  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, ...overrides };
 }
 
 export function trainSpec(overrides: Partial<TrainSpec> = {}): TrainSpec {
-  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, early_stopping: { patience: 0, min_delta: 0 }, workers: 'auto', ...overrides };
+  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 0, min_delta: 0 }, workers: 'auto', ...overrides };
 }
 
 /** Mean squared error over all images and pixels, in float64. */
@@ -74,9 +74,11 @@ export function mse(a: Float32Array, b: Float32Array): number {
 /** The enum of a model property in the experiment schema (so tests follow the schema). */
 export function schemaModelEnum(property: 'kind' | 'activation' | 'output_activation'): string[] {
   const schema = JSON.parse(fs.readFileSync(new URL('../../schemas/experiment.schema.json', import.meta.url), 'utf8')) as {
-    properties: { model: { properties: Record<string, { enum: string[] }> } };
+    properties: { model: { properties: Record<string, { enum?: string[]; anyOf?: { enum?: string[] }[] }> } };
   };
-  return schema.properties.model.properties[property]!.enum;
+  const node = schema.properties.model.properties[property]!;
+  // activation is one value or a list of them: its enum sits in the first anyOf branch.
+  return node.enum ?? node.anyOf!.find((b) => b.enum)!.enum!;
 }
 
 /** Classic cyclic Jacobi eigen-decomposition, slow but simple: the brute-force reference. */
@@ -123,3 +125,18 @@ export function jacobiEigen(aIn: Float64Array, n: number): { values: number[]; v
     vectors: order.map((i) => Float64Array.from({ length: n }, (_, k) => v[k * n + i]!)),
   };
 }
+
+/** Largest |x − y| relative to the largest |y| (at least 1): kernels compared across backends. */
+export function relativeError(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length !== y.length) throw new Error(`relativeError: lengths differ (${x.length} vs ${y.length})`);
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < x.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+    scale = Math.max(scale, Math.abs(y[i]!));
+  }
+  return diff / scale;
+}
+
+/** What float32 kernels that sum in a different order agree to, relative to the result's scale. */
+export const FLOAT32_TOLERANCE = 1e-5;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRng } from '../../src/shared/random.ts';
+import { FLOAT32_TOLERANCE, relativeError } from './fixtures.ts';
 import {
   installWasmFastMatmul,
   isWasmFastMatmulInstalled,
@@ -36,19 +37,6 @@ function stockAndFast(f: () => tf.Tensor | tf.Tensor[]): { stock: Float32Array[]
   return { stock: stock.values, fast: fast.values, shapes: fast.shapes };
 }
 
-/** Largest |x − y| relative to the largest |y| (at least 1). */
-function relativeError(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  expect(x.length).toBe(y.length);
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < x.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-    scale = Math.max(scale, Math.abs(y[i]!));
-  }
-  return diff / scale;
-}
-
-const FLOAT32_TOLERANCE = 1e-5;
 
 /** Double-precision reference for op(a)·op(b) with broadcast batch dimensions. */
 function referenceMatMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): { values: Float64Array; shape: number[] } {

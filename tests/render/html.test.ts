@@ -14,6 +14,7 @@ import {
   type RunReportInput,
 } from '../../src/render/index.ts';
 import { escapeHtml, relativeHref } from '../../src/render/escape.ts';
+import type { RunListing } from '../../src/runs/index.ts';
 import { formatMetric, formatSignificant } from '../../src/render/format.ts';
 import { history, pictureData } from './fixtures.ts';
 import { resolvedSpec, reportInput } from './report-fixture.ts';
@@ -95,6 +96,13 @@ describe('renderRunReport', () => {
     expect(html).toContain('deep autoencoder, encoder 500-300-2, mirrored decoder, relu');
   });
 
+  it('says where a run ran: host, Slurm or Kubernetes job, shard', () => {
+    const input = reportInput(dir, []);
+    const run = { ...input.run, hostname: 'node-7', engine: { slurm: { job_id: '815', array_job_id: '812', array_task_id: '3' } }, shard: { index: 2, count: 4 } };
+    expect(renderRunReport({ ...input, run })).toContain('<dt>Ran on</dt><dd>node-7 · Slurm job 812_3 (job id 815) · shard 2/4</dd>');
+    expect(renderRunReport(input)).not.toContain('<dt>Ran on</dt>');
+  });
+
   it('leaves training-only metrics out of a PCA report and calls its fit a fit', () => {
     const input = reportInput(dir, []);
     const spec = { ...input.resolved!, model: { ...input.resolved!.model, kind: 'pca' as const } };
@@ -159,17 +167,18 @@ describe('renderRunsIndex', () => {
     expect(html).not.toContain('javascript:');
   });
 
-  it('takes the runs listing as it is: links from the run folder, stale runs, sweep trials', () => {
+  it('takes the runs listing as it is: links from the run folder, lost runs and where they ran, sweep trials', () => {
     // The shape listRuns returns, with fields the index does not use.
     const listing = [
-      { name: 'sweep', id: '0001', status: 'completed', stale: false, kind: 'pca', latent: 8, test_mse: 0.02, path: 'pca-vs-deep/sweep-0001/kind=pca,latent=8', started_at: '2025-11-05T10:00:00Z', finished_at: null, duration_seconds: 3, spec_hash: 'abc', sweep: { dir: 'pca-vs-deep/sweep-0001', trial: 'kind=pca,latent=8' }, attempt: null },
-      { name: 'crashed', id: '0002', status: 'running', stale: true, kind: 'deep', latent: 2, test_mse: null, path: 'crashed/0002', started_at: '2025-11-04T10:00:00Z', finished_at: null, duration_seconds: null, spec_hash: null, sweep: null, attempt: null },
-    ];
+      { name: 'sweep', id: '0001', status: 'completed', kind: 'pca', latent: 8, test_mse: 0.02, path: 'pca-vs-deep/sweep-0001/kind=pca,latent=8', started_at: '2025-11-05T10:00:00Z', finished_at: null, duration_seconds: 3, spec_hash: 'abc', sweep: { dir: 'pca-vs-deep/sweep-0001', trial: 'kind=pca,latent=8' }, attempt: null, error: null, host: 'node-1', engine: null, shard: null },
+      { name: 'crashed', id: '0002', status: 'lost', kind: 'deep', latent: 2, test_mse: null, path: 'crashed/0002', started_at: '2025-11-04T10:00:00Z', finished_at: null, duration_seconds: null, spec_hash: null, sweep: null, attempt: null, error: null, host: 'node-7', engine: 'Slurm job 812_3 on node-7', shard: '3/4' },
+    ] satisfies RunListing[];
     const html = renderRunsIndex(listing);
     expect(html).toContain('<a href="pca-vs-deep/sweep-0001/kind%3Dpca%2Clatent%3D8/report.html">report</a>');
     expect(html).toContain('sweep <span class="muted mono">kind=pca,latent=8</span>');
     expect(html).toContain('<a href="crashed/0002/">folder</a>');
-    expect(html).toContain('<span class="badge status-other">stale</span>');
+    expect(html).toContain('<span class="badge status-lost">lost</span><div class="muted run-where">node-7 · Slurm job 812_3 on node-7 · shard 3/4</div>');
+    expect(html).not.toContain('node-1'); // a finished run does not need its host shown
   });
 
   it("shows why a run failed under its status, escaped", () => {

@@ -242,8 +242,8 @@ describe('listRuns', () => {
       'sw/sweep-0001/kind=deep,latent=8',
       'sw/sweep-0001/kind=deep,latent=8.attempt-1',
     ]);
-    expect(listed[0]).toMatchObject({ name: 'demo', id: '0001', status: 'completed', kind: 'pca', latent: 2, test_mse: 0.05, started_at: '2024-01-01T00:00:00.000Z', stale: false, attempt: null });
-    expect(listed[1]).toMatchObject({ status: 'running', stale: true, test_mse: null, kind: null });
+    expect(listed[0]).toMatchObject({ name: 'demo', id: '0001', status: 'completed', kind: 'pca', latent: 2, test_mse: 0.05, started_at: '2024-01-01T00:00:00.000Z', attempt: null });
+    expect(listed[1]).toMatchObject({ status: 'lost', test_mse: null, kind: null });
     expect(listed[0]!.error).toBeNull();
     expect(listed[2]).toMatchObject({ status: 'failed', kind: 'deep', latent: 8, sweep: { dir: 'sweep-0001', trial: 'kind=deep,latent=8' }, error: 'train.learning_rate  training diverged' });
     expect(listed[3]).toMatchObject({ status: 'interrupted', attempt: 1 });

@@ -91,7 +91,7 @@ describe('claimTrial', () => {
     startRun(path.join(dir, 'alive'), 'alive');
     startRun(path.join(dir, 'elsewhere'), 'elsewhere', { hostname: 'another-machine', pid: 1 });
 
-    expect(updateSweepStatus(dir).counts).toMatchObject({ completed: 1, failed: 1, interrupted: 1, stale: 1, running: 2, pending: 1 });
+    expect(updateSweepStatus(dir).counts).toMatchObject({ completed: 1, failed: 1, interrupted: 1, lost: 1, running: 2, pending: 1 });
 
     const again = createOrOpenSweep(nameDir, p);
     expect(again).toMatchObject({ dir, created: false });
@@ -100,7 +100,7 @@ describe('claimTrial', () => {
     expect(results.alive).toMatchObject({ claimed: false, reason: 'running' });
     expect(results.elsewhere).toMatchObject({ claimed: false, reason: 'running' });
     expect(results.never).toEqual({ claimed: true, dir: path.join(dir, 'never') });
-    for (const [name, status] of [['failed', 'failed'], ['interrupted', 'interrupted'], ['dead', 'stale']] as const) {
+    for (const [name, status] of [['failed', 'failed'], ['interrupted', 'interrupted'], ['dead', 'lost']] as const) {
       expect(results[name]).toEqual({ claimed: true, dir: path.join(dir, name), previous: { status, movedTo: path.join(dir, `${name}.attempt-1`) } });
       expect(fs.readdirSync(path.join(dir, name))).toEqual(['.claim.json']);
     }

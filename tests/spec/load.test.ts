@@ -42,7 +42,7 @@ describe('valid specs', () => {
       name: 'an empty file takes every default',
       text: '',
       check: (spec) => {
-        expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid' });
+        expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false });
         expect(spec.data).toEqual({ source: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validation: 5000 });
         expect(spec.train.early_stopping).toEqual({ patience: 0, min_delta: 0 });
         expect(spec.seed).toBe(42);
@@ -134,7 +134,7 @@ describe('valid specs', () => {
   it('takes the name from the file stem, and keys in schema order', () => {
     const loaded = load('seed: 7\nmodel: {latent: 3}\n', undefined, 'my_exp-2.yaml');
     expect(loaded.spec.name).toBe('my_exp-2');
-    expect(Object.keys(loaded.spec)).toEqual(['name', 'seed', 'data', 'model', 'train', 'density', 'outputs']);
+    expect(Object.keys(loaded.spec)).toEqual(['name', 'seed', 'data', 'model', 'train', 'density', 'outputs', 'evaluate']);
     expect(loaded.file).toBe(path.join(dir, 'my_exp-2.yaml'));
     expect(loaded.dir).toBe(dir);
     expect(loaded.text).toBe('seed: 7\nmodel: {latent: 3}\n');
@@ -159,7 +159,7 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
       text: lines('model:', '  latent: -2', '  encoder: [500, "x"]'),
       expected: [
         { path: 'model.latent', line: 2, message: /must be an integer ≥ 1, got -2/ },
-        { path: 'model.encoder[1]', line: 3, message: /must be an integer ≥ 1, got "x"/ },
+        { path: 'model.encoder[1]', line: 3, message: /must be an integer ≥ 1 or a mapping .*, got "x"/ },
       ],
     },
     {
@@ -310,7 +310,7 @@ describe('invalid specs: every problem with its path, line and a fix', () => {
         '    model.latent: {min: 2, max: 16}',
       ),
       expected: [
-        { path: 'sweep.random["train.optimizer"][1]', line: 4, message: /^train\.optimizer must be one of adam, sgd, rmsprop, got "sgdd".*\(in the trials that draw optimizer=sgdd\)$/ },
+        { path: 'sweep.random["train.optimizer"][1]', line: 4, message: /^train\.optimizer must be one of adam, adamw, sgd, rmsprop, got "sgdd".*\(in the trials that draw optimizer=sgdd\)$/ },
         { path: 'sweep.random["train.learning_rate"].min', line: 5, message: /^train\.learning_rate must be a number > 0, got 0 \(the range's min\)$/ },
         { path: 'sweep.random["model.latent"]', line: 6, message: /takes whole numbers.*add `integer: true`/ },
       ],

@@ -55,10 +55,16 @@ describe('dataParallelBlocker', () => {
   it('lets the kinds that declare it train on threads with the optimizers that have a shard update', async () => {
     const { dataParallelBlocker } = await import('../../src/train/parallel/workers-setting.ts');
     const { modelKindRegistry } = await import('../../src/kinds/model/registry.ts');
-    expect(dataParallelBlocker(modelKindRegistry.deep, 'adam')).toBeNull();
-    expect(dataParallelBlocker(modelKindRegistry.linear, 'rmsprop')).toBeNull();
-    expect(dataParallelBlocker(modelKindRegistry.pca, 'adam')).toMatch(/not trained by gradient descent/);
-    expect(dataParallelBlocker({ ...modelKindRegistry.deep, dataParallel: undefined } as never, 'adam')).toMatch(/does not declare that several threads train it exactly/);
-    expect(dataParallelBlocker(modelKindRegistry.deep, 'adagrad')).toMatch(/optimizer adagrad has no data-parallel update \(adam, sgd, rmsprop do\)/);
+    const { trainSpec, deepSpec } = await import('../model/fixtures.ts');
+    const spec = (train: Record<string, unknown> = {}, model: Record<string, unknown> = {}) => ({ train: trainSpec(train), model: deepSpec(model) });
+    expect(dataParallelBlocker(modelKindRegistry.deep, spec())).toBeNull();
+    expect(dataParallelBlocker(modelKindRegistry.linear, spec({ optimizer: 'rmsprop', lr_schedule: { kind: 'cosine' }, warmup_epochs: 2 }))).toBeNull();
+    expect(dataParallelBlocker(modelKindRegistry.pca, spec())).toMatch(/not trained by gradient descent/);
+    expect(dataParallelBlocker({ ...modelKindRegistry.deep, dataParallel: undefined } as never, spec())).toMatch(/does not declare that several threads train it exactly/);
+    expect(dataParallelBlocker(modelKindRegistry.deep, spec({ optimizer: 'adamw' }))).toMatch(/optimizer adamw has no data-parallel update \(adam, sgd, rmsprop do\)/);
+    expect(dataParallelBlocker(modelKindRegistry.deep, spec({ weight_decay: 1e-4 }))).toMatch(/weight_decay/);
+    expect(dataParallelBlocker(modelKindRegistry.deep, spec({ gradient_clip: 1 }))).toMatch(/gradient_clip/);
+    expect(dataParallelBlocker(modelKindRegistry.deep, spec({}, { dropout: 0.2 }))).toMatch(/dropout/);
+    expect(dataParallelBlocker(modelKindRegistry.deep, spec({}, { batch_norm: true }))).toMatch(/batch_norm/);
   });
 });

@@ -10,11 +10,36 @@ export const reconstructionMse: TrainingObjective = {
   loss: (tf, { x, reconstruction }) => ({ loss: tf.mean(tf.squaredDifference(reconstruction, x)) as import('@tensorflow/tfjs').Scalar }),
 };
 
+/**
+ * Binary cross-entropy for pixels in [0, 1] against a sigmoid output (Keras' binary_crossentropy):
+ * the mean over images and pixels of −[x·log x̂ + (1−x)·log(1−x̂)], with x̂ clipped to [ε, 1−ε] so
+ * that a saturated sigmoid cannot produce log 0.
+ */
+export const reconstructionBce: TrainingObjective = {
+  name: 'bce',
+  description: 'binary cross-entropy between x and x̂, averaged over all images and pixels',
+  loss: (tf, { x, reconstruction }) => {
+    const eps = 1e-7;
+    const p = tf.clipByValue(reconstruction, eps, 1 - eps);
+    const perPixel = tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p))));
+    return { loss: tf.neg(tf.mean(perPixel)) as import('@tensorflow/tfjs').Scalar };
+  },
+};
+
+/** The objective train.loss names. */
+export function objectiveFor(loss: 'mse' | 'bce' | undefined): TrainingObjective {
+  return loss === 'bce' ? reconstructionBce : reconstructionMse;
+}
+
 /** The hidden layers of a dense network kind: widths input side first / latent side first, and their activation. */
 export interface HiddenLayers {
   encoderWidths: number[];
   decoderWidths: number[];
   activation: ModelSpec['activation'] | null;
+  /** Convolutions before the dense encoder layers (deep only). */
+  convs?: { conv: number; kernel: number; stride: number }[];
+  dropout?: number;
+  batchNorm?: boolean;
 }
 
 /**
@@ -25,14 +50,16 @@ export function denseMseNetwork(kind: ModelKind, hidden: (spec: ModelSpec) => Hi
   return {
     async build(spec, opts) {
       const { buildNetwork } = await import('../../model/network.ts');
+      const [height, width] = opts.imageShape ?? [1, opts.inputDim];
       return buildNetwork({
         kind,
         inputDim: opts.inputDim,
+        imageShape: [height, width, 1],
         latent: spec.latent,
         ...hidden(spec),
         outputActivation: spec.output_activation,
         seed: opts.seed,
-        objective: reconstructionMse,
+        objective: objectiveFor(opts.loss),
       });
     },
     async load(dir, manifest) {

@@ -11,18 +11,25 @@ export const deepKind: TrainableModelKind<'deep'> = {
   trainable: true,
   objective: reconstructionMse,
   dataParallel: true,
-  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'train'],
+  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'model.dropout', 'model.batch_norm', 'train'],
   whyIgnored: (key) => `model.kind is deep, which does not use ${key}`,
   describe(spec) {
     const decoder = spec.decoder === 'mirror' ? 'mirrored decoder' : `decoder ${spec.decoder.join('-')}`;
     return `deep autoencoder, encoder ${[...spec.encoder, spec.latent].join('-')}, ${decoder}, ${spec.activation}`;
   },
-  check: (ctx) => ({ errors: [], warnings: [...latentCompressionWarnings(ctx), ...widthSlips(ctx)] }),
-  ...denseMseNetwork('deep', (spec) => ({
-    encoderWidths: [...spec.encoder],
-    decoderWidths: spec.decoder === 'mirror' ? [...spec.encoder].reverse() : [...spec.decoder],
-    activation: spec.activation,
-  })),
+  check: (ctx) => ({ errors: layerErrors(ctx), warnings: [...latentCompressionWarnings(ctx), ...widthSlips(ctx)] }),
+  ...denseMseNetwork('deep', (spec) => {
+    const convs = spec.encoder.filter((e) => typeof e === 'object');
+    const widths = spec.encoder.filter((e) => typeof e === 'number');
+    return {
+      encoderWidths: widths,
+      decoderWidths: spec.decoder === 'mirror' ? [...widths].reverse() : [...spec.decoder],
+      activation: spec.activation,
+      convs,
+      dropout: spec.dropout,
+      batchNorm: spec.batch_norm,
+    };
+  }),
 };
 
 const intList = (v: unknown): number[] | undefined =>
@@ -68,4 +75,41 @@ function widthSlips(ctx: KindCheckContext): KindIssue[] {
     }
   }
   return warnings;
+}
+
+const isConvEntry = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Contradictions between the layer keys: convolutions after dense widths, a hand-written decoder
+ * after convolutions (they are mirrored), an activation list of the wrong length.
+ */
+function layerErrors(ctx: KindCheckContext): KindIssue[] {
+  const errors: KindIssue[] = [];
+  const encoder = Array.isArray(ctx.model.encoder) ? (ctx.model.encoder as unknown[]) : [];
+  const convs = encoder.filter(isConvEntry).length;
+  const firstDense = encoder.findIndex((e) => !isConvEntry(e));
+  encoder.forEach((e, i) => {
+    if (isConvEntry(e) && firstDense >= 0 && i > firstDense) {
+      errors.push({ path: ['model', 'encoder', i], prefer: 'value', message: 'convolutions must come before the dense widths (image → convolutions → dense → code); move this entry up' });
+    }
+  });
+  if (convs > 0 && ctx.model.decoder !== 'mirror') {
+    errors.push({ path: ['model', 'decoder'], prefer: 'value', message: 'a convolutional encoder is mirrored by transposed convolutions back to the image; set model.decoder: mirror' });
+  }
+  const activation = ctx.model.activation;
+  if (Array.isArray(activation)) {
+    const dense = encoder.length - convs;
+    const decoderDense = ctx.model.decoder === 'mirror' ? dense : Array.isArray(ctx.model.decoder) ? ctx.model.decoder.length : dense;
+    // Encoder convs and dense layers, decoder dense layers, then (after convs) the layer back to the
+    // image and every transposed convolution but the last (which is the reconstruction).
+    const hidden = 2 * convs + dense + decoderDense;
+    if (activation.length !== hidden) {
+      errors.push({
+        path: ['model', 'activation'],
+        prefer: 'value',
+        message: `a list needs one activation per hidden layer: this model has ${hidden} (encoder ${convs + dense}, decoder ${hidden - convs - dense}), got ${activation.length}; or give one activation for all`,
+      });
+    }
+  }
+  return errors;
 }

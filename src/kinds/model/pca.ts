@@ -1,7 +1,7 @@
 // model.kind pca: exact principal component analysis, the optimal linear autoencoder. Fitted in
 // closed form on the training images while it is built, so it has no train block and no
 // objective. The implementation (tfjs) is src/model/pca.ts, loaded on first build or load.
-import type { FittedModelKind } from './types.ts';
+import type { FittedModelKind, KindIssue } from './types.ts';
 
 export const pcaKind: FittedModelKind<'pca'> = {
   kind: 'pca',
@@ -15,12 +15,16 @@ export const pcaKind: FittedModelKind<'pca'> = {
       : 'model.kind is pca, a linear projection with no hidden layers or activations',
   describe: (spec) => `PCA, latent ${spec.latent}`,
   check(ctx) {
+    const errors: KindIssue[] = [];
+    // Not merely ignored: PCA's code is an exact projection, so normalising it is a contradiction.
+    if (ctx.wrote('model', 'batch_norm') && ctx.model.batch_norm === true) {
+      errors.push({ path: ['model', 'batch_norm'], prefer: 'value', message: 'PCA has no layers to normalise (its code is the exact projection); remove batch_norm or use model.kind: deep' });
+    }
     const latent = ctx.model.latent;
-    if (!ctx.input || typeof latent !== 'number' || !(latent > ctx.input.pixels)) return { errors: [], warnings: [] };
-    return {
-      errors: [{ path: ['model', 'latent'], prefer: 'value', message: `PCA of ${ctx.input.name} has at most ${ctx.input.pixels} components, got ${latent}` }],
-      warnings: [],
-    };
+    if (ctx.input && typeof latent === 'number' && latent > ctx.input.pixels) {
+      errors.push({ path: ['model', 'latent'], prefer: 'value', message: `PCA of ${ctx.input.name} has at most ${ctx.input.pixels} components, got ${latent}` });
+    }
+    return { errors, warnings: [] };
   },
   async build(spec, opts) {
     if (!opts.train) throw new Error('buildModel: kind pca needs opts.train (the training images) to fit');

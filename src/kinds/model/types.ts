@@ -10,7 +10,11 @@ export type Tfjs = typeof tf;
 
 export interface BuildOptions {
   inputDim: number;
+  /** Height and width of an image (inputDim = height·width); convolutions need it. */
+  imageShape?: [number, number];
   seed: number;
+  /** train.loss: what a trainable model's loss() minimises (its kind's objective when absent). */
+  loss?: 'mse' | 'bce';
   /** Training images (row-major count×inputDim); PCA is fitted on them, exactly, while building. */
   train?: { images: Float32Array; count: number };
 }

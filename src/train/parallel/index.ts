@@ -159,10 +159,11 @@ export class DataParallelTrainer {
 
   /**
    * One optimizer step on the first `rows` rows of `batch` (row-major, dim floats per row) in
-   * 1-based `epoch`; returns the batch loss. The model's variables hold the updated parameters on
+   * 1-based `epoch` at `learningRate` (the schedule's rate for this step; default: the starting
+   * one); returns the batch loss. The model's variables hold the updated parameters on
    * return.
    */
-  async step(batch: Float32Array, rows: number, epoch = 1): Promise<number> {
+  async step(batch: Float32Array, rows: number, epoch = 1, learningRate = this.opts.learningRate): Promise<number> {
     this.check();
     const { control, scalars, params, grads } = this.views;
     const { dim, threads } = this.opts;
@@ -172,6 +173,7 @@ export class DataParallelTrainer {
     Atomics.store(control, ROWS, rows);
     Atomics.store(control, STEP, this.steps);
     Atomics.store(control, EPOCH, epoch);
+    scalars[LEARNING_RATE] = learningRate;
     const check = () => this.check();
 
     const t = this.timings;

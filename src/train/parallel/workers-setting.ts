@@ -7,6 +7,7 @@
 //   N:    N threads; a request that cannot be honoured exactly is a UserError naming why.
 import type { ModelKindDescriptor } from '../../kinds/model/types.ts';
 import { UserError } from '../../shared/errors.ts';
+import type { ModelSpec, TrainSpec } from '../../shared/spec-types.ts';
 import { shardOptimizerKinds } from './shard-optimizer.ts';
 
 export type WorkersRequest = 'auto' | number;
@@ -72,14 +73,22 @@ export function resolveWorkers(ctx: WorkersRequestContext): WorkersDecision {
 
 /**
  * Why a worker thread could not reproduce this run's training step exactly, or null when it can:
- * the kind must declare dataParallel (see TrainableModelKind) and the optimizer must have a
- * data-parallel update.
+ * the kind must declare dataParallel (see TrainableModelKind), the optimizer must have a
+ * data-parallel update, and the step may use none of the features the shard update does not
+ * implement (weight decay, gradient clipping) or that differ between slices (dropout's random
+ * masks, batch norm's batch statistics). Learning-rate schedules and warm-up are fine: the rate is
+ * handed to every thread each step.
  */
-export function dataParallelBlocker(kind: ModelKindDescriptor, optimizer: string): string | null {
+export function dataParallelBlocker(kind: ModelKindDescriptor, spec: { train: TrainSpec; model: ModelSpec }): string | null {
   if (!kind.trainable) return `model kind ${kind.kind} is not trained by gradient descent`;
   if (kind.dataParallel !== true) {
     return `model kind ${kind.kind} does not declare that several threads train it exactly (random draws or batch statistics in its objective would differ)`;
   }
-  if (!(shardOptimizerKinds as readonly string[]).includes(optimizer)) return `optimizer ${optimizer} has no data-parallel update (${shardOptimizerKinds.join(', ')} do)`;
+  const { train, model } = spec;
+  if (!(shardOptimizerKinds as readonly string[]).includes(train.optimizer)) return `optimizer ${train.optimizer} has no data-parallel update (${shardOptimizerKinds.join(', ')} do)`;
+  if ((train.weight_decay ?? 0) > 0) return 'train.weight_decay is not implemented by the data-parallel update';
+  if ((train.gradient_clip ?? 0) > 0) return 'train.gradient_clip needs the whole gradient, which the data-parallel update does not gather';
+  if ((model.dropout ?? 0) > 0) return 'model.dropout draws different random masks on each thread';
+  if (model.batch_norm === true) return "model.batch_norm's batch statistics differ between the threads' slices";
   return null;
 }

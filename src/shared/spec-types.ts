@@ -170,9 +170,9 @@ export interface TrainSpec {
    * Threads one run trains on: each computes the gradient of its slice of every batch
    * (data-parallel, wasm backend). auto: the machine's cores, shared among a sweep's --jobs; 1 on
    * tfjs-node (it already uses every core), on the cpu backend, for model kinds that do not
-   * declare data-parallel support and for steps too small to gain. N threads give the results of
-   * one thread to float32 rounding, and the same N repeats exactly; not part of the spec hash.
-   * Default: `"auto"`.
+   * declare data-parallel support, with dropout, batch norm, weight decay, gradient clipping or
+   * adamw, and for steps too small to gain. N threads give the results of one thread to float32
+   * rounding, and the same N repeats exactly; not part of the spec hash. Default: `"auto"`.
    */
   workers: 'auto' | number;
 }

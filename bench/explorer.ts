@@ -26,7 +26,7 @@ export interface ExplorerBenchResult {
 
 export async function benchExplorer(repeats: number, root: string): Promise<ExplorerBenchResult> {
   const data = loadDataset({ source: 'mnist', digits: [1, 5, 6], validation: 5000 }, { baseDir: root });
-  const spec = { kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false } as const;
+  const spec = { kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false } as const;
   const model = await buildModel({ ...spec, encoder: [...spec.encoder] }, { inputDim: data.dim, seed: 42 });
   const { images, labels, count } = data.test;
   const codes = model.encode(images, count);

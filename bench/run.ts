@@ -20,6 +20,7 @@
 //   start     `npm start` (PCA + deep lecture runs): wall time, peak RSS child process
 //   conv      conv autoencoder (conv-156) samples/s, wasm vs cpu backend  in this process
 //   explorer  report.html's latent explorer in Chromium: decodes/s, hover updates/s    headless Chromium
+//   ui        aelab ui: list 1,000 runs; a new epoch's way to a run page in Chromium     in this process + Chromium
 //
 // --only runs a subset and writes bench/out/results.json instead, so the committed
 // bench/results.json always holds a complete run.
@@ -37,6 +38,7 @@ import type { ModelSpec } from '../src/shared/spec-types.ts';
 import { benchDataLoad } from './data.ts';
 import { benchGmmFit, GMM_BENCH } from './density.ts';
 import { benchExplorer } from './explorer.ts';
+import { benchUi } from './ui.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
 import { benchParallel, benchScaling } from './scaling.ts';
 import { benchConvTraining, convArchitectureLabel, type ConvBenchResult } from './conv.ts';
@@ -48,7 +50,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'density', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start', 'explorer', 'conv'] as const;
+const SECTIONS = ['data', 'pca', 'density', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start', 'explorer', 'conv', 'ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -78,6 +80,7 @@ interface Plan {
   convBatchSize: number;
   convBatches: number;
   explorerRepeats: number;
+  uiRepeats: number;
 }
 
 const FULL: Plan = {
@@ -100,6 +103,7 @@ const FULL: Plan = {
   convBatchSize: 64,
   convBatches: 2,
   explorerRepeats: 5,
+  uiRepeats: 5,
 };
 const QUICK: Plan = {
   ...FULL,
@@ -235,7 +239,7 @@ async function benchPca(repeats: number) {
   const data = loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT });
   const result: Record<string, { n: number; d: number; seconds: ReturnType<typeof stats>; covariance_seconds: number; eigen_seconds: number; covariance_method: string }> = {};
   for (const k of [2, 32]) {
-    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false };
+    const spec: ModelSpec = { kind: 'pca', latent: k, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false };
     const seconds: number[] = [];
     const cov: number[] = [];
     const eig: number[] = [];
@@ -529,6 +533,7 @@ interface Results {
   start?: Awaited<ReturnType<typeof benchStart>>;
   conv?: Awaited<ReturnType<typeof benchConv>>;
   explorer?: Awaited<ReturnType<typeof benchExplorer>>;
+  ui?: Awaited<ReturnType<typeof benchUi>>;
   bench_seconds?: number;
   table?: Row[];
 }
@@ -680,6 +685,13 @@ function buildRows(r: Results): Row[] {
     });
     rows.push({ measurement: `Explorer in report.html (${fmt(x.test_codes)} codes, ${x.embedded_images} images)`, result: `${(x.explorer_bytes / 1e6).toFixed(2)} MB`, target: '', ok: null });
   }
+  if (r.ui) {
+    const u = r.ui;
+    rows.push({ measurement: `aelab ui: list ${fmt(u.runs)} runs from nothing (walk, read, render)`, result: `${u.cold_list_seconds.median.toFixed(3)} s`, target: '< 1 s', ok: u.cold_list_seconds.median < 1 });
+    rows.push({ measurement: `aelab ui: GET / with ${fmt(u.runs)} runs, server running (${(u.list_page_bytes / 1e6).toFixed(2)} MB page)`, result: `${u.warm_request_seconds.median.toFixed(3)} s`, target: '< 1 s', ok: u.warm_request_seconds.median < 1 });
+    rows.push({ measurement: 'aelab ui: new epoch in history.csv → curve in Chromium (fs.watch)', result: `${u.epoch_latency_watch_seconds.median.toFixed(2)} s`, target: '≤ 2 s', ok: u.epoch_latency_watch_seconds.median <= 2 });
+    rows.push({ measurement: 'aelab ui: the same with watch off (periodic rescan only)', result: `${u.epoch_latency_rescan_only_seconds.median.toFixed(2)} s`, target: '≤ 2 s', ok: u.epoch_latency_rescan_only_seconds.median <= 2 });
+  }
   return rows;
 }
 
@@ -777,6 +789,7 @@ async function main(): Promise<void> {
       scaling: `1 measurement per cell (~${plan.scalingSamples} timed samples), PCA 1 fit per cell, 1 run on 55,000 images`,
       conv: `${plan.convPairs} alternating (wasm, cpu) pairs of ${plan.convBatches} timed batches of ${plan.convBatchSize}`,
       explorer: `${plan.explorerRepeats} (1 s each)`,
+      ui: plan.uiRepeats,
     },
   };
   log(`bench (${results.mode}): ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, tfjs ${machine.tfjs} ${machine.backend}`);
@@ -814,6 +827,7 @@ async function main(): Promise<void> {
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
   await section('conv', `conv autoencoder training, wasm vs cpu, ${plan.convPairs} pairs`, () => benchConv(plan, log), (v) => (results.conv = v));
   await section('explorer', `latent explorer in Chromium, ${plan.explorerRepeats} repeats`, () => benchExplorer(plan.explorerRepeats, ROOT), (v) => (results.explorer = v));
+  await section('ui', `aelab ui over 1,000 runs, ${plan.uiRepeats} repeats`, () => benchUi(plan.uiRepeats, WORK_DIR), (v) => (results.ui = v));
 
   results.bench_seconds = round((Date.now() - started.getTime()) / 1000, 1);
   const rows = buildRows(results);
@@ -842,7 +856,7 @@ async function main(): Promise<void> {
   for (const f of footnotes) console.log(f);
   console.log('');
   console.log(`Machine: ${machineLine}`);
-  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}, conv ${plan.convPairs} pairs. Bench took ${results.bench_seconds} s.`);
+  console.log(`Medians: data ${plan.dataRepeats}, PCA ${plan.pcaRepeats}, training ${plan.trainingRepeats}, e2e ${plan.e2ePairs} pairs, sweep ${plan.sweepPairs} pairs, npm start ${plan.startRepeats}, explorer ${plan.explorerRepeats}, conv ${plan.convPairs} pairs, ui ${plan.uiRepeats}. Bench took ${results.bench_seconds} s.`);
   console.log(`Results: ${path.relative(ROOT, outFile)}`);
   console.log('');
   console.log(markdownTable(rows));

@@ -15,6 +15,14 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'put runs side by side: a table of what differs and the metrics, plus compare.html',
     load: async () => (await import('./compare.ts')).compareCommand,
   },
+  ui: {
+    summary: 'a live dashboard of a runs folder in the browser: runs, loss curves, sweeps, comparisons',
+    load: async () => (await import('./ui.ts')).uiCommand,
+  },
+  ls: {
+    summary: 'list runs, one line each: id, trial, status, kind, latent, test MSE, age',
+    load: async () => (await import('./ls.ts')).lsCommand,
+  },
   show: {
     summary: 'print a spec as it will run: extends merged, defaults filled',
     load: async () => (await import('./show.ts')).showCommand,

@@ -12,7 +12,7 @@ import type { Command } from './command.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, internalErrorReport } from './exit.ts';
 import { expandFileArgs } from './files.ts';
 
-const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n|auto] [--fail-fast] [--stale-after DURATION]';
+const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n|auto] [--trial K=V,…] [--fail-fast] [--stale-after DURATION]';
 const BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export const runCommand: Command = {
@@ -36,6 +36,8 @@ options:
   --shard auto       take the slice from the job engine: a Slurm job array (SLURM_ARRAY_TASK_ID,
                      any start, e.g. --array=1-8) or, as auto/N, a Kubernetes indexed Job
                      (JOB_COMPLETION_INDEX, N = its completions)
+  --trial K=V,…      run only the sweep trials whose name has these key=value pairs (repeatable;
+                     e.g. --trial 'latent=8' or --trial 'kind=pca,latent=8'), in the same sweep folder
   --fail-fast        stop a sweep at the first failed trial (default: keep going, list failures)
   --stale-after D    a running run whose heartbeat is older than D is lost, and a sweep takes
                      its trial over (default 10m, at least 1m; e.g. 90s, 30m, 2h)
@@ -59,6 +61,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         backend: { type: 'string' },
         jobs: { type: 'string' },
         shard: { type: 'string' },
+        trial: { type: 'string', multiple: true },
         'fail-fast': { type: 'boolean' },
         reclaim: { type: 'boolean' },
         'stale-after': { type: 'string' },
@@ -83,6 +86,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     // after the first two have run for an hour.
     const specs = expandFileArgs(positionals, ctx.cwd).map((file) => loadSpecForRun(path.resolve(ctx.cwd, file), overrides, terminal));
     if (shard && !specs.some((s) => s.spec.sweep)) throw new UsageError('--shard applies to sweep specs only');
+    if (values.trial && !specs.some((s) => s.spec.sweep)) throw new UsageError('--trial applies to sweep specs only (the spec has no sweep: block)');
 
     // Workers boot while this process loads its own backend (see startWorkerPool).
     const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
@@ -93,25 +97,30 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     signal.addEventListener('abort', forwardSignal);
 
     const outcomes: RunOutcome[] = [];
+    const sweepDirs: string[] = [];
     try {
       const backendInfo = await prepareBackend(backend, terminal);
       const session = { runsDir, terminal, command: ctx.argv, signal, backendInfo, staleAfterMs };
       for (const loaded of specs) {
         if (signal.aborted) break;
         if (loaded.spec.sweep) {
-          const sweep = await runSweep(loaded, { ...session, jobs, pool, shard, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
+          const sweep = await runSweep(loaded, { ...session, jobs, pool, shard, trials: values.trial, failFast: values['fail-fast'] ?? false, reclaimForeign: values.reclaim ?? false });
           for (const o of sweep.outcomes) ctx.out(o.dir);
           outcomes.push(...sweep.outcomes);
           const failed = sweep.outcomes.filter((o) => o.status === 'failed');
           const completed = sweep.outcomes.filter((o) => o.status === 'completed').length;
           const interrupted = sweep.outcomes.filter((o) => o.status === 'interrupted').length;
           terminal.line(
-            `aelab: sweep ${sweep.dir}: ${completed} completed, ${failed.length} failed, ` +
+            `aelab: sweep ${sweep.dir}: ${completed} completed` +
+              (sweep.reused.length > 0 ? ` (${sweep.reused.length} reused from earlier sweeps, not retrained)` : '') +
+              `, ${failed.length} failed, ` +
               (interrupted > 0 ? `${interrupted} interrupted (rerun to resume), ` : '') +
               `${sweep.skipped.length} skipped` +
+              (sweep.notStarted.length > 0 ? `, ${sweep.notStarted.length} not started (rerun to run them)` : '') +
               (failed.length > 0 ? `\n  failed: ${failed.map((o) => `${o.trial} (${o.error ?? 'see its run.json'})`).join('\n  failed: ')}` : ''),
           );
           ctx.out(sweep.dir);
+          sweepDirs.push(sweep.dir);
         } else {
           const outcome = await runSingle(loaded, session);
           outcomes.push(outcome);
@@ -130,7 +139,15 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
 
     if (signal.aborted) throw new InterruptedError(String(signal.reason));
     const completed = outcomes.filter((o) => o.status === 'completed');
-    if (completed.length > 0) {
+    if (sweepDirs.length > 0) {
+      // After a sweep the question is how its trials compare, not what the last trial looks like.
+      const here = (p: string) => (path.relative(ctx.cwd, p).startsWith('..') ? p : path.relative(ctx.cwd, p) || '.');
+      terminal.line(
+        `aelab: done — ${completed.length} run${completed.length === 1 ? '' : 's'} completed. ` +
+          `Compare the trials: aelab compare ${sweepDirs.map((d) => shellQuote(here(d))).join(' ')}` +
+          ` (all runs: ${path.join(runsDir, 'index.html')})`,
+      );
+    } else if (completed.length > 0) {
       terminal.line(
         `aelab: done — ${completed.length} run${completed.length === 1 ? '' : 's'} completed. ` +
           `Open ${path.join(completed.at(-1)!.dir, 'report.html')} or ${path.join(runsDir, 'index.html')} for all runs.`,
@@ -139,6 +156,10 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     return outcomes.every((o) => o.status === 'completed') ? EXIT_OK : EXIT_USER_ERROR;
   },
 };
+
+function shellQuote(text: string): string {
+  return /^[\w./=,:@+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
 
 /** --shard i/n or auto; a value that cannot be read is a command-line mistake (exit 2). */
 function readShard(text: string, env: Record<string, string | undefined>): ReturnType<typeof parseShardArg> {

@@ -8,4 +8,9 @@ export {
   type Comparison,
   type ComparisonRow,
   type CompareMetric,
+  type ComparisonGroup,
+  type CompareOptions,
+  changeHeader,
+  displayTable,
 } from './table.ts';
+export { metricValue, summarize, formatPercent, type Summary } from './stats.ts';

@@ -1,6 +1,7 @@
 // The layers of a trainable autoencoder, from a plain options object: dense and convolutional
 // encoders, a dense latent code, a decoder that mirrors the encoder (transposed convolutions back
-// to the input's shape), per-layer activations, dropout and batch normalisation.
+// to the input's shape), per-layer activations, dropout, batch normalisation and tied weights (a
+// dense decoder whose layers apply the encoder's kernels transposed: TiedDense).
 //
 // Input and output are flat rows (n × height·width·channels), as everywhere in aelab; a
 // convolutional encoder starts with a Reshape to the image and the decoder ends with a Flatten.
@@ -9,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError, type Issue } from '../shared/errors.ts';
 import { SeededDropout } from './seeded-dropout.ts';
+import { TiedDense } from './tied-dense.ts';
 
 export type HiddenActivation = 'relu' | 'elu' | 'selu' | 'tanh' | 'sigmoid' | 'softplus' | 'leaky_relu' | 'swish' | 'gelu';
 export type OutputActivation = 'sigmoid' | 'linear';
@@ -61,6 +63,8 @@ export interface ArchitectureOptions {
   dropout: number;
   /** Batch normalisation between every hidden layer and its activation. */
   batchNorm: boolean;
+  /** Each decoder layer applies the mirrored encoder layer's kernel transposed, with its own bias (dense, mirrored only). */
+  tied?: boolean;
   seed: number;
   /** Seeds a layer's initial weights from the run seed and the layer's name. */
   layerSeed: (runSeed: number, layerName: string) => number;
@@ -131,6 +135,13 @@ function plan(o: ArchitectureOptions): Plan {
     }
   }
   if (!Number.isInteger(o.latent) || o.latent < 1) problems.push({ path: 'model.latent', message: `must be a positive integer, got ${String(o.latent)}` });
+  if (o.tied && convs.length > 0) {
+    problems.push({ path: 'model.tied', message: 'tied weights are for dense layers; a convolutional encoder is not supported with tied: remove model.tied or the convolutions' });
+  }
+  const mirrors = decoderDense.length === encoderDense.length && decoderDense.every((w, i) => w === encoderDense[encoderDense.length - 1 - i]);
+  if (o.tied && !mirrors) {
+    problems.push({ path: 'model.decoder', message: 'model.tied needs a decoder that mirrors the encoder (each decoder layer applies an encoder layer\'s weights transposed); set model.decoder: mirror or remove model.tied' });
+  }
   if (!(o.dropout >= 0 && o.dropout < 1)) problems.push({ path: 'model.dropout', message: `must be at least 0 and below 1 (the fraction of units dropped while training), got ${String(o.dropout)}` });
   if (problems.length > 0) throw new UserError(problems);
 
@@ -183,21 +194,32 @@ export function buildArchitecture(o: ArchitectureOptions): Architecture {
     biasInitializer: 'zeros' as const,
   });
 
+  // A tied layer is linear (its activation follows as a layer); so is a layer before batch norm.
+  const unfused = o.batchNorm || o.tied === true;
   /** Activation (and batch norm before it, dropout after it) of a hidden layer whose linear part was just added. */
   const finishHidden = (name: string): void => {
     const act = activationOf.get(name)!;
     if (o.batchNorm) layers.push(tf.layers.batchNormalization({ name: `${name}_batch_norm` }));
-    if (o.batchNorm && TFJS_ACTIVATION[act] !== null) layers.push(tf.layers.activation({ name: `${name}_${act}`, activation: TFJS_ACTIVATION[act]! }));
+    if (unfused && TFJS_ACTIVATION[act] !== null) layers.push(tf.layers.activation({ name: `${name}_${act}`, activation: TFJS_ACTIVATION[act]! }));
     if (act === 'leaky_relu') layers.push(tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA }));
     if (o.dropout > 0) layers.push(new SeededDropout({ name: `${name}_dropout`, rate: o.dropout, seed: o.layerSeed(o.seed, `${name}_dropout`) }));
   };
   /** Without batch norm the activation is fused into the layer (as before these options existed). */
   const fusedActivation = (name: string): LayerActivation => {
     const act = activationOf.get(name)!;
-    return o.batchNorm ? 'linear' : (TFJS_ACTIVATION[act] ?? 'linear');
+    return unfused ? 'linear' : (TFJS_ACTIVATION[act] ?? 'linear');
   };
-  const dense = (name: string, units: number, activation: LayerActivation, hidden: boolean): void => {
-    layers.push(tf.layers.dense({ name, units, activation, ...init(name), ...first() }));
+  // Tied: the i-th decoder layer (reconstruction last) applies the kernel of the i-th encoder layer
+  // counted back from the code, transposed.
+  const encoderDenseNames = [...p.encoderDense.map((_, i) => `encoder_${i + 1}`), 'latent'];
+  let tiedIndex = 0;
+  const dense = (name: string, units: number, activation: LayerActivation, hidden: boolean, decoder = false): void => {
+    if (o.tied && decoder) {
+      layers.push(new TiedDense({ name, units, tiedTo: encoderDenseNames[encoderDenseNames.length - 1 - tiedIndex++]! }));
+      if (!hidden && activation !== 'linear') layers.push(tf.layers.activation({ name: `${name}_${activation}`, activation }));
+    } else {
+      layers.push(tf.layers.dense({ name, units, activation, ...init(name), ...first() }));
+    }
     if (hidden) finishHidden(name);
   };
 
@@ -222,11 +244,11 @@ export function buildArchitecture(o: ArchitectureOptions): Architecture {
   // Decoder: code → dense → (unflatten → transposed convolutions → crop) → reconstruction.
   p.decoderDense.forEach((w, i) => {
     const name = `decoder_${i + 1}`;
-    dense(name, w, fusedActivation(name), true);
+    dense(name, w, fusedActivation(name), true, true);
     shapes.push(String(w));
   });
   if (p.convOutShape === null) {
-    dense('reconstruction', inputDim, o.outputActivation, false);
+    dense('reconstruction', inputDim, o.outputActivation, false, true);
     shapes.push(String(inputDim));
   } else {
     const [h, w, c] = p.convOutShape;

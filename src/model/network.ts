@@ -14,6 +14,7 @@ import { buildArchitecture, LEAKY_RELU_ALPHA, TFJS_ACTIVATION, type ConvEntry, t
 import type { DecoderActivation, DecoderExport, DecoderLayer, LossOptions, LossResult, TrainableAutoencoder } from '../shared/types.ts';
 import { mapRowBatches } from './batches.ts';
 import { SeededDropout } from './seeded-dropout.ts';
+import { TiedDense } from './tied-dense.ts';
 import { loadLayersFromDir, saveLayersToDir } from './layers-io.ts';
 import { writeManifest } from './manifest.ts';
 
@@ -43,6 +44,8 @@ export interface NetworkDescription {
   dropout?: number;
   /** Batch normalisation before each hidden activation. */
   batchNorm?: boolean;
+  /** The decoder's layers apply the encoder's kernels transposed, with their own biases. */
+  tied?: boolean;
   /** Number of layers of `network` (from the first) that make up the encoder, ending at the latent layer. */
   encoderLayerCount: number;
 }
@@ -144,6 +147,17 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
         last.alpha = LEAKY_RELU_ALPHA;
         continue;
       }
+      if (cls === TiedDense.className) {
+        // The encoder's kernel (out × in) transposed into the export's row-major in × out.
+        const tied = layer as TiedDense;
+        const kernel = tied.kernel();
+        const [out, inputs] = kernel.shape;
+        const source = kernel.dataSync();
+        const weights = new Float32Array(inputs * out);
+        for (let i = 0; i < inputs; i++) for (let j = 0; j < out; j++) weights[i * out + j] = source[j * inputs + i]!;
+        layers.push({ in: inputs, out, weights, bias: Float32Array.from(layer.getWeights()[0]!.dataSync()), activation: 'linear' });
+        continue;
+      }
       if (cls !== 'Dense') throw new Error(`exportDecoder: cannot export a ${cls} layer (${layer.name})`);
       const [kernel, bias] = layer.getWeights();
       if (!kernel || !bias || kernel.shape.length !== 2) throw new Error(`exportDecoder: ${layer.name} has no kernel and bias`);
@@ -185,6 +199,7 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       output_activation: d.outputActivation,
       ...(d.dropout ? { dropout: d.dropout } : {}),
       ...(d.batchNorm ? { batch_norm: true } : {}),
+      ...(d.tied ? { tied: true } : {}),
     };
   }
 
@@ -204,6 +219,7 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
       ...(d.convs && d.convs.length > 0 ? { convs: d.convs, image_shape: d.imageShape } : {}),
       ...(d.dropout ? { dropout: d.dropout } : {}),
       ...(d.batchNorm ? { batch_norm: true } : {}),
+      ...(d.tied ? { tied: true } : {}),
       files: ['model.json', 'weights.bin'],
     });
   }
@@ -257,6 +273,7 @@ export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
     outputActivation,
     dropout: opts.dropout ?? 0,
     batchNorm: opts.batchNorm ?? false,
+    tied: opts.tied ?? false,
     seed,
     layerSeed,
   });
@@ -275,6 +292,7 @@ export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
       ...(convs.length > 0 ? { convs: convs.map((c) => ({ ...c })), imageShape } : {}),
       ...(opts.dropout ? { dropout: opts.dropout } : {}),
       ...(opts.batchNorm ? { batchNorm: true } : {}),
+      ...(opts.tied ? { tied: true } : {}),
     },
     opts.objective,
   );
@@ -357,6 +375,7 @@ export async function loadNetwork(dir: string, manifest: ModelManifest, objectiv
     ...(Array.isArray(manifest.convs) ? { convs: manifest.convs as ConvEntry[], imageShape: manifest.image_shape as [number, number, number] } : {}),
     ...(typeof manifest.dropout === 'number' ? { dropout: manifest.dropout } : {}),
     ...(manifest.batch_norm === true ? { batchNorm: true } : {}),
+    ...(manifest.tied === true ? { tied: true } : {}),
   };
   const shape = network.inputs[0]?.shape;
   if (shape?.[1] !== description.inputDim || network.outputs[0]?.shape[1] !== description.inputDim) {

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { buildComparison, formatComparison, loadComparedRun, resolveCompareInputs } from '../compare/index.ts';
-import { renderComparison } from '../render/index.ts';
+import { buildComparison, changeHeader, displayTable, formatComparison, loadComparedRun, resolveCompareInputs, type CompareOptions, type Comparison } from '../compare/index.ts';
+import { renderComparison, renderComparisonTable, type ComparisonInput, type ComparisonPoint } from '../render/index.ts';
 import { allocateNumberedDir } from '../runs/index.ts';
 import { writeFileAtomic } from '../shared/fs.ts';
 import { systemProbe } from '../shared/liveness.ts';
@@ -23,7 +23,10 @@ export type CompareFormat = 'table' | 'md' | 'csv' | 'json';
 
 export interface CompareResult {
   text: string;
-  htmlPath: string;
+  /** Null when no compare.html was written (--format json|csv without --out). */
+  htmlPath: string | null;
+  /** Caveats for the reader (stderr). */
+  notes: string[];
   skipped: { path: string; reason: string }[];
 }
 
@@ -34,13 +37,21 @@ export interface CompareResult {
  */
 export async function compareRuns(
   args: string[],
-  opts: { format: CompareFormat; sort?: string; outDir?: string; runsDir?: string; cwd: string; staleAfterMs?: number },
+  opts: { format: CompareFormat; outDir?: string; runsDir?: string; cwd: string; staleAfterMs?: number } & CompareOptions,
 ): Promise<CompareResult> {
   const skipped: CompareResult['skipped'] = [];
   const dirs = resolveCompareInputs(args, opts.cwd, (s) => skipped.push(s));
   const probe = systemProbe(opts.staleAfterMs);
-  const comparison = buildComparison(dirs.map((dir) => loadComparedRun(dir, probe)), { sort: opts.sort });
+  // A baseline given as a folder is matched by path; anything else (KEY=VALUE, a row label) as typed.
+  const baselinePath = opts.baseline !== undefined && !/^[^/\\]+=/.test(opts.baseline) ? path.resolve(opts.cwd, opts.baseline) : undefined;
+  const baseline = baselinePath !== undefined && fs.existsSync(baselinePath) ? baselinePath : opts.baseline;
+  const comparison = buildComparison(
+    dirs.map((dir) => loadComparedRun(dir, probe)),
+    { sort: opts.sort, metrics: opts.metrics, baseline, groupBy: opts.groupBy },
+  );
   const text = formatComparison(comparison, opts.format);
+  // Machine-readable output is for a pipe: no HTML unless asked for with --out.
+  if ((opts.format === 'json' || opts.format === 'csv') && !opts.outDir) return { text, htmlPath: null, notes: comparison.notes, skipped };
 
   let outDir = opts.outDir ? path.resolve(opts.cwd, opts.outDir) : undefined;
   if (!outDir && args.length === 1) {
@@ -51,12 +62,30 @@ export async function compareRuns(
   outDir ??= allocateNumberedDir(path.join(opts.runsDir ?? commonAncestor(dirs.map((d) => path.dirname(d))), '.compare'), '').dir;
   fs.mkdirSync(outDir, { recursive: true });
 
-  const picture = (dir: string, file: string) => (fs.existsSync(path.join(dir, file)) ? path.relative(outDir, path.join(dir, file)) : null);
+  const { html, files } = await renderComparison(await comparisonPage(comparison, outDir));
+  for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
+  const htmlPath = path.join(outDir, 'compare.html');
+  writeFileAtomic(htmlPath, html);
+  return { text, htmlPath, notes: comparison.notes, skipped };
+}
+
+/**
+ * What compare.html shows for already-built comparison rows, with the runs' pictures and reports
+ * linked relative to `pageDir` (the folder compare.html goes in, or the folder `aelab ui` serves
+ * the page from). Reads the runs; writes nothing.
+ */
+async function comparisonPage(comparison: Comparison, pageDir: string, options: { explorer?: boolean } = {}): Promise<ComparisonInput> {
+  const picture = (dir: string, file: string) => (fs.existsSync(path.join(dir, file)) ? path.relative(pageDir, path.join(dir, file)) : null);
   const best = comparison.rows.find((r) => r.best);
-  const { html, files } = await renderComparison({
+  const withChange = comparison.baseline !== null;
+  const metricColumns = comparison.metrics.flatMap((m) => (withChange ? [m, changeHeader(m)] : [m]));
+  return {
     title: `aelab compare — ${comparison.rows.length} runs`,
     parameterKeys: comparison.parameters,
-    metricKeys: [...comparison.metrics],
+    metricKeys: metricColumns,
+    notes: comparison.notes,
+    groups: comparison.groups ? displayTable(comparison) : null,
+    chart: comparison.groups ? groupChartPoints(comparison) : undefined,
     best: best ? { runId: best.dir, metric: 'test_mse' } : null,
     runs: comparison.rows.map((row) => ({
       id: row.dir,
@@ -65,16 +94,40 @@ export async function compareRuns(
       kind: row.run.spec?.model.kind ?? null,
       latent: row.run.spec?.model.latent ?? null,
       parameters: row.parameters,
-      metrics: row.metrics,
+      metrics: {
+        ...row.metrics,
+        ...Object.fromEntries(withChange ? comparison.metrics.map((m) => [changeHeader(m), row.isBaseline ? 'base' : (row.changes[m] ?? null)]) : []),
+      },
       reportPath: picture(row.dir, 'report.html'),
       reconstructionsPath: picture(row.dir, 'reconstructions.png'),
       samplesPath: picture(row.dir, 'samples.png'),
+      latentPath: picture(row.dir, 'latent.png'),
     })),
-    explorer: await compareExplorer(comparison.rows.map((row) => ({ dir: row.dir, label: row.label, status: row.status, spec: row.run.spec }))),
-  });
-  for (const f of files) writeFileAtomic(path.join(outDir, f.name), f.data);
-  const htmlPath = path.join(outDir, 'compare.html');
-  writeFileAtomic(htmlPath, html);
-  return { text, htmlPath, skipped };
+    explorer: options.explorer === false ? null : await compareExplorer(comparison.rows.map((row) => ({ dir: row.dir, label: row.label, status: row.status, spec: row.run.spec }))),
+  };
 }
 
+/**
+ * compare.html for run folders, built in memory and linking pictures relative to `pageDir`
+ * (`aelab ui` serves it from there); `tableOnly` gives just the table, without chart or explorer.
+ */
+export async function compareToHtml(dirs: string[], opts: { sort?: string; pageDir: string; tableOnly?: boolean }): Promise<string> {
+  const comparison = buildComparison(dirs.map((dir) => loadComparedRun(dir)), { sort: opts.sort });
+  const page = await comparisonPage(comparison, opts.pageDir, { explorer: !opts.tableOnly });
+  return opts.tableOnly ? renderComparisonTable(page) : (await renderComparison(page)).html;
+}
+
+/** One chart point per group with a model kind and latent size: its mean test MSE ± std. */
+function groupChartPoints(c: Comparison): ComparisonPoint[] {
+  const points: ComparisonPoint[] = [];
+  for (const g of c.groups ?? []) {
+    const kinds = new Set(g.rows.map((r) => r.run.spec?.model.kind ?? null));
+    const latents = new Set(g.rows.map((r) => r.run.spec?.model.latent ?? null));
+    const mse = g.metrics['test_mse'];
+    const [kind] = kinds;
+    const [latent] = latents;
+    if (kinds.size !== 1 || latents.size !== 1 || !kind || !latent || !mse || mse.mean === null) continue;
+    points.push({ kind, latent, test_mse: mse.mean, test_mse_std: mse.std });
+  }
+  return points;
+}

@@ -1,13 +1,13 @@
 // The planning half of the composer: a sweep spec → its trials, each validated like a spec file.
 // Kept apart from run.ts so that `aelab validate` can check sweeps without loading tfjs.
-import { expandSweep, shardTrials } from '../plan/index.ts';
+import { expandSweep, selectTrials, shardTrials } from '../plan/index.ts';
 import { parseShardArg } from '../plan/shard-arg.ts';
 import { MIN_STALE_AFTER_MS, parseDuration } from '../shared/liveness.ts';
 import { UserError, isUserError } from '../shared/errors.ts';
 import { loadSpec, type LoadedSpec } from '../spec/index.ts';
 
 // The CLI reaches the plan stage only through the composer.
-export { parseShardArg, shardTrials, parseDuration, MIN_STALE_AFTER_MS };
+export { parseShardArg, selectTrials, shardTrials, parseDuration, MIN_STALE_AFTER_MS };
 
 export interface PlannedTrial {
   name: string;

@@ -3,11 +3,11 @@
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadSpec, type LoadedSpec } from '../spec/index.ts';
+import { loadSpec, resolvedSpecYaml, RESOLVED_YAML, type LoadedSpec } from '../spec/index.ts';
 import { loadAllLabels, loadDataset } from '../data/index.ts';
 import { modelKind } from '../kinds/model/registry.ts';
 import { buildModel, replicaBuilderUrl, selectBackend } from '../model/index.ts';
-import { dataParallelBlocker, resolveWorkers, trainModel, type WorkersDecision } from '../train/index.ts';
+import { convergenceWarning, dataParallelBlocker, resolveWorkers, trainModel, type WorkersDecision } from '../train/index.ts';
 import { computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
 import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
@@ -129,6 +129,8 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
   const logger = createFileLogger(path.join(dir, 'log.jsonl'), { run: `${spec.name}/${id}` });
   writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
   writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
+  // A spec file that reruns exactly this run (`aelab run RUN_DIR`).
+  writeFileAtomic(path.join(dir, RESOLVED_YAML), resolvedSpecYaml(loaded));
 
   // Another process may judge this run lost (no heartbeat for --stale-after: a frozen machine,
   // say) and move its folder aside; the record notices at its next write, and the run stops.
@@ -322,6 +324,12 @@ async function executeRun(ctx: RunContext): Promise<void> {
           : ''),
     );
 
+    const convergence = training ? convergenceWarning(training.history, training.stopped_early) : null;
+    if (convergence) {
+      session.terminal.line(`aelab: ${label} ${convergence.message}`);
+      logger.warn({ event: 'convergence', fall: convergence.fall, epochs: convergence.epochs }, convergence.message);
+    }
+
     throwIfAborted(signal);
     record.update({ stage: 'render' });
     const pictures = computePictureData(model, data, density, spec.outputs, spec.seed, trainCodes, testCodes);
@@ -340,7 +348,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
       specYaml: ctx.specText,
       resolved: spec,
       pictures: files.filter((f) => f.name.endsWith('.png')).map((f) => f.name),
-      notes: pictureNotes(pictures),
+      notes: withConvergenceNote(pictureNotes(pictures), convergence?.message),
       // Two test images at least: the explorer's nearest image and interpolation need them.
       explorer:
         spec.outputs.explorer && data.test.count >= 2 && model.exportsDecoder?.() !== false
@@ -398,6 +406,13 @@ function loadAllLabelsCached(spec: ResolvedSpec, baseDir: string): LabelledSourc
     allLabelsCache.set(key, source);
   }
   return source;
+}
+
+/** The loss chart's caption carries the "may not have converged" warning, where the curve shows it. */
+function withConvergenceNote(notes: Record<string, string>, message: string | undefined): Record<string, string> {
+  if (!message) return notes;
+  const warning = `Warning: this run ${message}.`;
+  return { ...notes, 'loss.png': notes['loss.png'] ? `${warning} ${notes['loss.png']}` : warning };
 }
 
 // One dataset per process and data spec: sweeps over model keys reuse the loaded images.

@@ -217,3 +217,4 @@ function formatNameValue(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+export { selectTrials } from './select.ts';

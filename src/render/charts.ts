@@ -135,6 +135,8 @@ export interface ComparisonPoint {
   test_mse: number;
   /** Present when the run has quality metrics. */
   fd_samples?: number | null;
+  /** A group's mean ± this (sample std over its runs) is drawn as an error bar. */
+  test_mse_std?: number | null;
 }
 
 /** The metrics the comparison charts can plot against latent size (lower is better for both). */
@@ -145,13 +147,29 @@ const COMPARISON_CHART_TITLES: Record<ComparisonChartMetric, { axis: string; tit
 };
 
 
+/** Mean ± std as a vertical rule per point that has a std (kept above zero for a log axis). */
+function errorBarLayers(points: { value: number; std?: number | null }[], x: object, y: { title: string }, color: object): object[] {
+  const bars = points
+    .filter((p) => isFiniteNumber(p.std ?? null) && p.std! > 0)
+    .map((p) => ({ ...p, lo: Math.max(p.value - p.std!, p.value * 0.05), hi: p.value + p.std! }));
+  if (bars.length === 0) return [];
+  return [
+    {
+      data: { values: bars },
+      mark: { type: 'rule', strokeWidth: 1.5 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', title: y.title }, y2: { field: 'hi' }, color },
+    },
+  ];
+}
+
 /**
  * A metric (test MSE by default, or fd_samples) against latent size, one line per model kind
  * through the best (lowest) value at each size, and a dot for every run. Null when no point is usable.
  */
 export function comparisonChartSpec(allPoints: ComparisonPoint[], metric: ComparisonChartMetric = 'test_mse'): TopLevelSpec | null {
-  const points = allPoints.map((p) => ({ kind: p.kind, latent: p.latent, value: p[metric] }));
-  const usable = points.filter((p): p is { kind: string; latent: number; value: number } => isFiniteNumber(p.latent) && p.latent > 0 && isFiniteNumber(p.value) && p.value > 0);
+  // Error bars (a group's ± std) exist for test MSE only.
+  const points = allPoints.map((p) => ({ kind: p.kind, latent: p.latent, value: p[metric], std: metric === 'test_mse' ? p.test_mse_std : null }));
+  const usable = points.filter((p): p is { kind: string; latent: number; value: number; std: number | null | undefined } => isFiniteNumber(p.latent) && p.latent > 0 && isFiniteNumber(p.value) && p.value > 0);
   if (usable.length === 0) return null;
   const best = new Map<string, (typeof usable)[number]>();
   for (const p of usable) {
@@ -187,6 +205,7 @@ export function comparisonChartSpec(allPoints: ComparisonPoint[], metric: Compar
     layer: [
       { data: { values: [...best.values()] }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
       { data: { values: usable }, mark: { type: 'point', filled: true, size: 50, opacity: 0.9 }, encoding: { x, y, color } },
+      ...errorBarLayers(usable, x, { title: names.axis }, color),
     ],
     config: CONFIG,
   } as TopLevelSpec;

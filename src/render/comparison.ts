@@ -25,6 +25,16 @@ export interface ComparisonRun {
   reportPath?: string | null;
   reconstructionsPath?: string | null;
   samplesPath?: string | null;
+  /** The run's latent scatter (latent.png). */
+  latentPath?: string | null;
+}
+
+/** With --group-by: a table of preformatted cells (mean ± std) and the chart's points with error bars. */
+export interface ComparisonGroups {
+  columns: string[];
+  rows: { cells: string[]; best: boolean }[];
+  /** How to read the table (pooled keys, the baseline). */
+  legend: string[];
 }
 
 export interface ComparisonInput {
@@ -39,6 +49,9 @@ export interface ComparisonInput {
   best?: { runId: string; metric: string } | null;
   /** Points of the MSE-vs-latent chart; when absent, taken from each run's kind, latent and metrics.test_mse. */
   chart?: ComparisonPoint[];
+  groups?: ComparisonGroups | null;
+  /** Caveats shown above the table. */
+  notes?: string[];
   /**
    * The latent explorer with up to four runs' decoders on one shared z (runs of one latent size
    * on the same test images), or a sentence saying why there is none (shown instead).
@@ -85,6 +98,11 @@ function parameterValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The comparison table alone (the sweep page of `aelab ui` shows it for the completed trials). */
+export function renderComparisonTable(input: ComparisonInput): string {
+  return table(input);
+}
+
 function table(input: ComparisonInput): string {
   const bestId = input.best?.runId ?? null;
   const head =
@@ -101,10 +119,34 @@ function table(input: ComparisonInput): string {
       `<td>${isBest ? '<span title="best run" aria-label="best run">★</span>' : ''}</td>` +
       `<td>${label}</td><td>${statusBadge(run.status ?? 'completed')}</td>` +
       input.parameterKeys.map((k) => `<td class="mono">${escapeHtml(parameterValue(run.parameters[k]))}</td>`).join('') +
-      input.metricKeys.map((k) => `<td class="num">${escapeHtml(formatMetric(k, run.metrics[k]))}</td>`).join('');
+      input.metricKeys.map((k) => `<td class="num">${escapeHtml(formatCell(k, run.metrics[k]))}</td>`).join('');
     return `<tr class="run${isBest ? ' best' : ''}">${cells}</tr>`;
   });
   return `<div class="table-wrap"><table class="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** Change columns ('Δ test_mse') hold a relative change (−0.37 → '−37 %'), or 'base' for a baseline run. */
+function formatCell(key: string, value: unknown): string {
+  if (!key.startsWith('Δ ')) return formatMetric(key, value);
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+  const pct = value * 100;
+  const digits = Math.abs(pct) >= 100 ? Math.abs(pct).toFixed(0) : String(Number(Math.abs(pct).toPrecision(3)));
+  return Number(digits) === 0 ? '0 %' : `${pct < 0 ? '−' : '+'}${digits} %`;
+}
+
+function groupTable(groups: ComparisonGroups): string {
+  const head = '<th></th>' + groups.columns.map((c) => `<th class="${c.includes('.') ? 'mono' : 'num'}">${escapeHtml(c)}</th>`).join('');
+  const rows = groups.rows.map(
+    (row) =>
+      `<tr class="group${row.best ? ' best' : ''}"><td>${row.best ? '<span title="best group" aria-label="best group">★</span>' : ''}</td>` +
+      row.cells.map((cell, j) => `<td class="${groups.columns[j]!.includes('.') ? 'mono' : 'num'}">${escapeHtml(cell)}</td>`).join('') +
+      '</tr>',
+  );
+  return (
+    `<div class="table-wrap"><table class="comparison groups"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>` +
+    groups.legend.map((l) => `<p class="muted">${escapeHtml(l)}</p>`).join('')
+  );
 }
 
 function pictureCards(runs: ComparisonRun[], pick: (r: ComparisonRun) => string | null | undefined, fileName: string): string {
@@ -139,7 +181,9 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
   const title = input.title ?? 'aelab comparison';
   const files: RenderedFile[] = [];
   const mse = await chartFigure(comparisonChartSpec(chartPoints(input)), COMPARISON_CHART_PNG, COMPARISON_CHART_SVG, 'test MSE against latent size',
-    'Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size.');
+    input.chart?.some((p) => p.test_mse_std !== undefined)
+      ? 'Mean test MSE of each group (dots; bars: ± one standard deviation over its runs) against its latent size; the line of each model kind joins its best group at each size.'
+      : 'Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size.');
   if (mse) files.push(...mse.files);
   const chartHtml = mse?.html ?? '<p class="muted">No chart: no run has both a latent size and a test MSE.</p>';
   // fd_samples against latent size, when some run has quality metrics.
@@ -158,6 +202,11 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
         : '') +
       '</p>',
   );
+  for (const note of input.notes ?? []) body.push(`<p class="note"><strong>Note:</strong> ${escapeHtml(note)}</p>`);
+  if (input.groups) {
+    body.push('<h2>Groups (mean ± std)</h2>');
+    body.push(groupTable(input.groups));
+  }
   body.push('<h2>Runs</h2>');
   body.push(input.parameterKeys.length > 0 ? '' : '<p class="muted">The runs share every parameter.</p>');
   body.push(table(input));
@@ -175,6 +224,9 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
     '<p>Every run on the same data reconstructs the same test digits. In each pair of rows, top: the test images; bottom: that run’s reconstructions.</p>',
   );
   body.push(pictureCards(input.runs, (r) => r.reconstructionsPath, 'reconstructions.png'));
+  body.push('<h2>Latent codes</h2>');
+  body.push('<p>Each run’s test codes (the first two latent dimensions), coloured by digit.</p>');
+  body.push(pictureCards(input.runs, (r) => r.latentPath, 'latent.png'));
   body.push('<h2>Samples</h2>');
   body.push('<p>Decoded samples from each run’s density model fitted on its training codes.</p>');
   body.push(pictureCards(input.runs, (r) => r.samplesPath, 'samples.png'));

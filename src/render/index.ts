@@ -5,10 +5,15 @@ export { renderRunReport, pictureNotes, type RunReportInput, type RunInfo } from
 export { renderRunsIndex, type RunIndexRow } from './runs-index.ts';
 export {
   renderComparison,
+  renderComparisonTable,
   COMPARISON_CHART_PNG,
   COMPARISON_CHART_SVG,
   type ComparisonInput,
   type ComparisonRun,
+  type ComparisonGroups,
 } from './comparison.ts';
 export type { ComparisonPoint } from './charts.ts';
-export { formatDuration } from './format.ts';
+export { formatDuration, formatMetric, formatTime } from './format.ts';
+export { htmlPage, statusBadge } from './page.ts';
+export { escapeHtml, relativeHref } from './escape.ts';
+export { EXPLORER_SCRIPT_SOURCE } from './explorer/html.ts';

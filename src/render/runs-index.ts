@@ -24,8 +24,11 @@ export interface RunIndexRow {
   host?: string | null;
   engine?: string | null;
   shard?: string | null;
-  /** Set for a sweep trial; its name (e.g. 'kind=pca,latent=8') is shown beside the run name. */
-  sweep?: { trial: string } | null;
+  /**
+   * Set for a sweep trial; its name (e.g. 'kind=pca,latent=8') is shown beside the run name and
+   * its sweep folder's name (sweep-0002) as its id, so trials of two sweeps tell apart.
+   */
+  sweep?: { trial: string; dir?: string } | null;
   /** Why a failed run failed; shown under its row's status. */
   error?: string | null;
 }
@@ -75,14 +78,14 @@ export function renderRunsIndex(rows: RunIndexRow[]): string {
       const where = r.status === 'running' || r.status === 'lost' ? [r.host, r.engine, r.shard ? `shard ${r.shard}` : null].filter(Boolean).join(' · ') : '';
       const status = badge + why + (where ? `<div class="muted run-where">${escapeHtml(where)}</div>` : '');
       return (
-        `<tr class="run"><td>${name}</td><td class="mono">${escapeHtml(r.id)}</td><td>${status}</td>` +
+        `<tr class="run"><td>${name}</td><td class="mono">${escapeHtml(r.sweep?.dir ? (r.sweep.dir.split(/[\\/]/).filter(Boolean).at(-1) ?? r.id) : r.id)}</td><td>${status}</td>` +
         `<td>${escapeHtml(r.kind ?? '—')}</td><td class="num">${escapeHtml(r.latent ?? '—')}</td>` +
         `<td class="num">${escapeHtml(formatMetric('test_mse', r.test_mse))}</td>` +
         `<td class="num">${escapeHtml(formatTime(r.started_at))}</td><td>${report}</td></tr>`
       );
     });
     body.push(
-      '<div class="table-wrap"><table class="runs"><thead><tr><th>name</th><th>id</th><th>status</th><th>kind</th>' +
+      '<div class="table-wrap"><table class="runs"><thead><tr><th>name (trial)</th><th>id (sweep)</th><th>status</th><th>kind</th>' +
         '<th class="num">latent</th><th class="num">test MSE</th><th class="num">started</th><th>report</th></tr></thead>' +
         `<tbody>${trs.join('')}</tbody></table></div>`,
     );

@@ -34,3 +34,4 @@ export {
   type OpenedSweep,
 } from './sweep.ts';
 export { isProcessAlive, withLock, type LockOptions } from './lock.ts';
+export { completedTrialsByHash, describePlanChange, reuseTrial } from './reuse.ts';

@@ -50,3 +50,15 @@ export function fileSystemError(err: unknown, file: string, action: string): Use
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
+
+/** True when both paths name the same file or folder (symlinks followed; a missing path compares as written). */
+export function isSamePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}

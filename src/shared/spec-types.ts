@@ -119,6 +119,11 @@ export interface ModelSpec {
    * statistics are saved with the model and used when evaluating. Default: `false`.
    */
   batch_norm: boolean;
+  /**
+   * Tied weights (linear and deep, dense layers): each decoder layer applies the mirrored encoder
+   * layer's weights transposed, with its own bias; needs a mirrored decoder. Default: `false`.
+   */
+  tied: boolean;
 }
 
 /** Gradient-descent settings (linear and deep; ignored for pca). */

@@ -19,6 +19,7 @@ const PRESENTATION_OUTPUTS = ['explorer', 'explorer_images', 'train_codes'];
 const ELIDED_AT_DEFAULT = [
   'model.dropout',
   'model.batch_norm',
+  'model.tied',
   'train.lr_schedule',
   'train.warmup_epochs',
   'train.weight_decay',

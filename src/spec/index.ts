@@ -6,3 +6,4 @@ export { specToYaml } from './yaml-out.ts';
 export { formatPath, parseDottedPath } from './paths.ts';
 export { closest, editDistance } from './messages.ts';
 export { experimentSchema, SCHEMA_FILE, type JsonSchema } from './schema.ts';
+export { resolvedSpecYaml, runFolderSpecFile, RESOLVED_YAML } from './run-folder.ts';

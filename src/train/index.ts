@@ -325,3 +325,4 @@ function summaryLine(r: TrainingResult, earlyStopping: boolean): string {
   }
   return text;
 }
+export { convergenceWarning, type ConvergenceCheck } from './convergence.ts';

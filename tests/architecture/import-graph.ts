@@ -84,7 +84,12 @@ export function areaOf(file: string): string {
  * - shared/: itself only;
  * - pipeline/ (the composer): every stage, kinds/ and shared/;
  * - cli/ (the shell): pipeline/, shared/, and spec/ for its tfjs-free helpers (loading and
- *   printing specs, `--set` parsing, did-you-mean) that validate and show need without tfjs.
+ *   printing specs, `--set` parsing, did-you-mean) that validate and show need without tfjs;
+ *   and ui/ for `aelab ui`.
+ * - ui/ (`aelab ui`, a second composer beside the pipeline that only reads what runs wrote):
+ *   runs/ (listing, sweeps), render/ (the pages' look and escaping) and pipeline/ (compare, so that
+ *   the dashboard shows exactly what `aelab compare` does). It never trains, so it stays out of
+ *   the tfjs stages; the pipeline and the stages never import it.
  * Returns why the edge is not allowed, or null when it is.
  */
 export function ruleBreak(edge: ImportEdge): string | null {
@@ -113,9 +118,11 @@ export function ruleBreak(edge: ImportEdge): string | null {
     case 'shared':
       return 'src/shared/ imports only its own files';
     case 'pipeline':
-      return to === 'cli' ? 'the pipeline never imports the CLI' : null;
+      return to === 'cli' || to === 'ui' ? `the pipeline never imports src/${to}/` : null;
     case 'cli':
-      return to === 'pipeline' || to === 'spec' ? null : 'src/cli/ imports only src/pipeline/, src/shared/ and src/spec/';
+      return to === 'pipeline' || to === 'spec' || to === 'ui' ? null : 'src/cli/ imports only src/pipeline/, src/shared/, src/spec/ and src/ui/';
+    case 'ui':
+      return to === 'runs' || to === 'render' || to === 'pipeline' ? null : 'src/ui/ imports only src/runs/, src/render/, src/pipeline/ and src/shared/';
     default:
       return `src/${from}/ is not a known layer: add it to the rules in tests/architecture/import-graph.ts`;
   }

@@ -42,7 +42,7 @@ describe('import layering of src/', () => {
     expect(importCycles(edges).map((c) => c.join(' → '))).toEqual([]);
   });
 
-  it.each(['cli/main.ts', 'cli/validate.ts', 'cli/show.ts'])('%s starts without loading tfjs', (file) => {
+  it.each(['cli/main.ts', 'cli/validate.ts', 'cli/show.ts', 'cli/ui.ts'])('%s starts without loading tfjs', (file) => {
     const { packages } = staticClosure(edges, file);
     const tfjs = [...packages].filter(([pkg]) => pkg.startsWith('@tensorflow/')).map(([pkg, by]) => `${pkg} (imported by src/${by})`);
     expect(tfjs).toEqual([]);
@@ -111,11 +111,21 @@ describe('the import checker', () => {
     expect(breaks(edgesOf('kinds/models/deep.ts', "import { x } from '../../render/index.ts';"))).toHaveLength(1);
     expect(breaks(edgesOf('spec/checks.ts', "import { modelKinds } from '../kinds/index.ts';"))).toEqual([]);
     expect(breaks(edgesOf('cli/run.ts', "import { parseShard } from '../plan/index.ts';"))).toEqual([
-      expect.stringContaining('src/cli/ imports only src/pipeline/, src/shared/ and src/spec/'),
+      expect.stringContaining('src/cli/ imports only src/pipeline/, src/shared/, src/spec/ and src/ui/'),
     ]);
+    expect(breaks(edgesOf('cli/ui.ts', "import { startUiServer } from '../ui/server.ts';"))).toEqual([]);
     expect(breaks(edgesOf('shared/fs.ts', "import { x } from '../spec/index.ts';"))).toHaveLength(1);
     expect(breaks(edgesOf('pipeline/run.ts', "import { x } from '../cli/main.ts';"))).toHaveLength(1);
     expect(breaks(edgesOf('pipeline.ts', "import { x } from './model/index.ts';"))).toHaveLength(1);
+  });
+
+  it('lets ui/ read runs/, render/ and compare through the pipeline, and keeps it out of the pipeline and the stages', () => {
+    // ui/ is a composer for reading: it may use what runs wrote and how the reports look…
+    expect(breaks(edgesOf('ui/server.ts', "import { listRuns } from '../runs/index.ts';\nimport { htmlPage } from '../render/index.ts';\nconst c = await import('../pipeline/compare.ts');"))).toEqual([]);
+    // …but never trains or evaluates itself, and nothing below it may depend on it.
+    expect(breaks(edgesOf('ui/server.ts', "import { trainModel } from '../train/index.ts';"))).toEqual([expect.stringContaining('src/ui/ imports only')]);
+    expect(breaks(edgesOf('pipeline/run.ts', "import { startUiServer } from '../ui/server.ts';"))).toEqual([expect.stringContaining('the pipeline never imports src/ui/')]);
+    expect(breaks(edgesOf('runs/list.ts', "import { x } from '../ui/scan.ts';"))).toHaveLength(1);
   });
 
   it('finds a cycle that goes through a lazy import() (the old cli/main → commands → run → main)', () => {

@@ -123,7 +123,7 @@ describe('aelab show', () => {
     expect(code).toBe(0);
     const spec = parse(out) as { name: string; model: unknown; train: { epochs: number } };
     expect(spec.name).toBe('mnist-156-deep');
-    expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false });
+    expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false });
     expect(spec.train.epochs).toBe(20);
   });
 

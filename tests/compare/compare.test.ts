@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveCompareInputs, loadComparedRun, buildComparison, formatComparison, formatNumber, type SkippedInput } from '../../src/compare/index.ts';
+
+/** Every headline column, the density log-likelihood included (asked for explicitly). */
+const ALL = { metrics: ['test_mse', 'val_mse', 'params', 'train_seconds', 'density_log_likelihood_test'] };
 import { UserError } from '../../src/shared/errors.ts';
 
 let tmp: string;
@@ -121,7 +124,7 @@ describe('buildComparison', () => {
 
   it('shows only the parameters that differ, sorts by test_mse and marks the best', () => {
     fixture();
-    const c = buildComparison(load(['runs/pca-vs-deep/sweep-0001']), {});
+    const c = buildComparison(load(['runs/pca-vs-deep/sweep-0001']), ALL);
     expect(c.parameters).toEqual(['model.kind', 'model.latent']);
     expect(c.rows.map((r) => r.label)).toEqual(['kind=pca,latent=8', 'kind=deep,latent=2', 'kind=pca,latent=2', 'kind=deep,latent=8']);
     expect(c.rows.map((r) => r.best)).toEqual([true, false, false, false]);
@@ -185,7 +188,7 @@ describe('buildComparison', () => {
   it('sorts the log-likelihood largest first and parameters ascending', () => {
     fixture();
     const runs = load(['runs/pca-vs-deep/sweep-0001']);
-    expect(buildComparison(runs, { sort: 'density_log_likelihood_test' }).rows.map((r) => r.label)).toEqual([
+    expect(buildComparison(runs, { ...ALL, sort: 'density_log_likelihood_test' }).rows.map((r) => r.label)).toEqual([
       'kind=deep,latent=2',
       'kind=pca,latent=2',
       'kind=pca,latent=8',
@@ -201,8 +204,8 @@ describe('buildComparison', () => {
     fixture();
     const runs = load(['runs/pca-vs-deep/sweep-0001']);
     expect(() => buildComparison(runs, { sort: 'accuracy' })).toThrow(UserError);
-    expect(() => buildComparison(runs, { sort: 'accuracy' })).toThrow(
-      '--sort accuracy: not a column of this comparison; choose one of test_mse, val_mse, params, train_seconds, density_log_likelihood_test, fd_samples, sample_in_digits, recon_accuracy, model.kind, model.latent',
+    expect(() => buildComparison(runs, { ...ALL, sort: 'accuracy' })).toThrow(
+      '--sort accuracy: not a column of this comparison; choose one of test_mse, val_mse, params, train_seconds, density_log_likelihood_test, model.kind, model.latent',
     );
   });
 
@@ -220,7 +223,8 @@ describe('buildComparison', () => {
     }
     const runs = load(['runs/pca-vs-deep/sweep-0001']);
     const byFd = buildComparison(runs, { sort: 'fd_samples' });
-    expect(byFd.metrics).toEqual(['test_mse', 'val_mse', 'params', 'train_seconds', 'density_log_likelihood_test', 'fd_samples', 'sample_in_digits', 'recon_accuracy']);
+    // pca and deep runs do not share an encoder: their density log-likelihoods are not comparable, so not a default column.
+    expect(byFd.metrics).toEqual(['test_mse', 'val_mse', 'params', 'train_seconds', 'fd_samples', 'sample_in_digits', 'recon_accuracy']);
     expect(byFd.sort).toEqual({ key: 'fd_samples', descending: false });
     expect(byFd.rows.map((r) => r.label)).toEqual(['kind=pca,latent=8', 'kind=deep,latent=2', 'kind=pca,latent=2', 'kind=deep,latent=8']);
     expect(byFd.rows[0]!.metrics.fd_samples).toBe(12.25);
@@ -234,7 +238,7 @@ describe('buildComparison', () => {
 });
 
 describe('formatComparison', () => {
-  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map((dir) => loadComparedRun(dir)), {});
+  const comparison = () => buildComparison(resolveCompareInputs(['runs/pca-vs-deep/sweep-0001'], tmp).map((dir) => loadComparedRun(dir)), ALL);
 
   it('csv: a header line, then one quoted line per run', () => {
     fixture();
@@ -289,5 +293,109 @@ describe('formatComparison', () => {
       '1.235e-7',
       '-9.5',
     ]);
+  });
+});
+
+describe('compare that answers questions', () => {
+  /** runs/seeds/sweep-0001: pca and deep at latent 2 and 8, seeds 1–3; deep's MSE varies by seed. */
+  function seedFixture() {
+    const sweepDir = path.join(tmp, 'runs', 'seeds', 'sweep-0001');
+    const trials: { name: string; folder: string }[] = [];
+    for (const kind of ['pca', 'deep']) {
+      for (const latent of [2, 8]) {
+        for (const seed of [1, 2, 3]) {
+          const name = `kind=${kind},latent=${latent},seed=${seed}`;
+          trials.push({ name, folder: name });
+          const pcaMse = latent === 2 ? 0.05 : 0.03;
+          const mse = kind === 'pca' ? pcaMse : pcaMse * (0.6 + 0.01 * seed);
+          writeRun(
+            path.join(sweepDir, name),
+            { id: name, name: 'seeds', sweep: { dir: 'sweep-0001', trial: name } },
+            { ...spec(kind, latent), seed },
+            { ...metrics(mse, -3), test_mse_by_digit: { '1': mse / 2, '5': mse * 2 - seed / 1000, '6': mse } },
+          );
+        }
+      }
+    }
+    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ trials }));
+    return sweepDir;
+  }
+  const load = () => resolveCompareInputs(['runs/seeds/sweep-0001'], tmp).map((dir) => loadComparedRun(dir));
+
+  it('leaves the density log-likelihood out by default unless all runs share an encoder, and says why when asked for', () => {
+    seedFixture();
+    const c = buildComparison(load(), {});
+    expect(c.metrics).toEqual(['test_mse', 'val_mse', 'params', 'train_seconds']);
+    expect(c.notes).toEqual([]);
+    const asked = buildComparison(load(), { metrics: ['test_mse', 'density_log_likelihood_test'] });
+    expect(asked.metrics).toEqual(['test_mse', 'density_log_likelihood_test']);
+    expect(asked.notes.join()).toMatch(/different encoders/);
+    // Two runs of one model that differ only in the density model share their codes: comparable.
+    const a = path.join(tmp, 'runs', 'dens', '0001');
+    const b = path.join(tmp, 'runs', 'dens', '0002');
+    writeRun(a, { id: '0001' }, { ...spec('deep', 2), density: { kind: 'gaussian_diag' } }, metrics(0.04, -3));
+    writeRun(b, { id: '0002' }, { ...spec('deep', 2), density: { kind: 'gaussian_full' } }, metrics(0.04, -2));
+    const same = buildComparison([a, b].map((dir) => loadComparedRun(dir)), {});
+    expect(same.parameters).toEqual(['density.kind']);
+    expect(same.metrics).toContain('density_log_likelihood_test');
+  });
+
+  it('shows and sorts nested metrics, and names what exists when a metric is unknown', () => {
+    seedFixture();
+    const c = buildComparison(load(), { metrics: ['test_mse_by_digit.5'], sort: 'test_mse_by_digit.5' });
+    const values = c.rows.map((r) => r.metrics['test_mse_by_digit.5']!);
+    expect(values).toEqual([...values].sort((x, y) => x - y));
+    expect(values[0]).toBeCloseTo(0.03 * 0.63 * 2 - 0.003, 12); // deep, latent 8, seed 3
+    expect(() => buildComparison(load(), { metrics: ['test_mse_by_digit'] })).toThrow(/test_mse_by_digit: no run has this metric; it holds several, e\.g\. test_mse_by_digit\.1/);
+    expect(() => buildComparison(load(), { metrics: ['accuracy'] })).toThrow(/--metrics accuracy: no run has this metric; numeric metrics of these runs: n_train/);
+  });
+
+  it('--baseline KEY=VALUE: the change of every shown metric against the baseline at the same latent size', () => {
+    seedFixture();
+    const c = buildComparison(load(), { baseline: 'kind=pca', metrics: ['test_mse'] });
+    expect(c.baseline).toEqual({ selector: 'kind=pca', matchedOn: ['seed', 'model.latent'] });
+    const byLabel = Object.fromEntries(c.rows.map((r) => [r.label, r]));
+    expect(byLabel['kind=deep,latent=8,seed=2']!.changes.test_mse).toBeCloseTo(-0.38, 12);
+    expect(byLabel['kind=deep,latent=2,seed=3']!.changes.test_mse).toBeCloseTo(-0.37, 12);
+    expect(byLabel['kind=pca,latent=2,seed=1']!.isBaseline).toBe(true);
+    const table = formatComparison(c, 'table');
+    expect(table).toMatch(/kind=deep,latent=2,seed=1 +1 +deep +2 +0\.0305 +−39 %/);
+    expect(table).toMatch(/kind=pca,latent=2,seed=1 .* base/);
+    expect(table).toContain('Δ: relative change against the baseline kind=pca, matched on seed, model.latent');
+    const json = JSON.parse(formatComparison(c, 'json')) as Record<string, unknown>[];
+    expect(json.find((r) => r.run === 'kind=deep,latent=8,seed=2')).toMatchObject({ test_mse_change: expect.closeTo(-0.38, 12), baseline: false });
+    // A single run folder as the baseline: every run against it.
+    const one = buildComparison(load(), { baseline: 'kind=pca,latent=8,seed=1', metrics: ['test_mse'] });
+    expect(one.rows.find((r) => r.label === 'kind=pca,latent=2,seed=1')!.changes.test_mse).toBeCloseTo(0.05 / 0.03 - 1, 12);
+    expect(() => buildComparison(load(), { baseline: 'model.kind=linear' })).toThrow('--baseline model.kind=linear: no compared run has model.kind=linear; its values here: pca, deep');
+    expect(() => buildComparison(load(), { baseline: 'kind=pca', groupBy: ['colour'] })).toThrow(/--group-by colour: no run has this setting/);
+    expect(() => buildComparison(load(), { baseline: 'nonsense' })).toThrow(/--baseline nonsense: not one of the compared runs/);
+  });
+
+  it('--group-by: mean ± std with n per group, in table, md, csv and json', () => {
+    seedFixture();
+    const c = buildComparison(load(), { baseline: 'model.kind=pca', groupBy: ['kind', 'latent'], metrics: ['test_mse'] });
+    expect(c.groupBy).toEqual(['model.kind', 'model.latent']);
+    expect(c.averagedOver).toEqual(['seed']);
+    expect(c.groups!.map((g) => g.label)).toEqual(['kind=deep,latent=8', 'kind=pca,latent=8', 'kind=deep,latent=2', 'kind=pca,latent=2']);
+    const deep2 = c.groups!.find((g) => g.label === 'kind=deep,latent=2')!;
+    expect(deep2.rows).toHaveLength(3);
+    expect(deep2.metrics.test_mse!.mean).toBeCloseTo(0.05 * 0.62, 12);
+    expect(deep2.metrics.test_mse!.std).toBeCloseTo(0.05 * 0.01, 12);
+    expect(deep2.changes.test_mse!.mean).toBeCloseTo(-0.38, 12);
+    expect(deep2.changes.test_mse!.std).toBeCloseTo(0.01, 12);
+    const table = formatComparison(c, 'table').split('\n');
+    expect(table[0]).toMatch(/^ {2}model\.kind {2}model\.latent {2}n +test_mse +Δ test_mse$/);
+    expect(table[2]).toMatch(/^\* deep +8 +3 +0\.0186 ± 0\.0003 +−38 ± 1 %$/);
+    expect(table).toContain('mean ± std (sample standard deviation) over the n runs of each group; runs differing in seed are pooled');
+    expect(formatComparison(c, 'md')).toContain('| \\* | deep | 8 | 3 | 0.0186 ± 0.0003 | −38 ± 1 % |');
+    const csv = formatComparison(c, 'csv').trimEnd().split('\n');
+    expect(csv[0]).toBe('model.kind,model.latent,n,test_mse_mean,test_mse_std,test_mse_change_mean,test_mse_change_std,baseline,best,runs');
+    expect(csv).toHaveLength(5);
+    const json = JSON.parse(formatComparison(c, 'json')) as ({ runs: string[]; test_mse: { std: number } } & Record<string, unknown>)[];
+    expect(json[0]).toMatchObject({ 'model.kind': 'deep', 'model.latent': 8, n: 3, best: true, baseline: false });
+    expect(json[0]!.test_mse.std).toBeCloseTo(0.0003, 12);
+    expect(json[0]!.runs).toHaveLength(3);
+    expect(json.find((g) => g['model.kind'] === 'pca')).toMatchObject({ baseline: true, test_mse_change: { mean: 0, std: 0, n: 3 } });
   });
 });

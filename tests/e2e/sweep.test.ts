@@ -46,6 +46,11 @@ describe('aelab run on a sweep spec', () => {
     const lines = cmp.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^run,status,model\.kind,model\.latent,test_mse,/);
     expect(lines).toHaveLength(5);
+    // csv is for a pipe: no compare.html unless --out asks; the table writes it into the sweep folder.
+    expect(fs.existsSync(path.join(sweepDir, 'compare.html'))).toBe(false);
+    expect(cmp.stderr).not.toContain('wrote');
+    const table = await runCli(['compare', sweepDir]);
+    expect(table.code, table.stderr).toBe(0);
     expect(fs.existsSync(path.join(sweepDir, 'compare.html'))).toBe(true);
     expect(fs.existsSync(path.join(sweepDir, 'compare-mse-latent.png'))).toBe(true);
   }, 120_000);

@@ -57,7 +57,7 @@ export function syntheticDataset(opts: { side?: number; nTrain?: number; nVal?: 
 }
 
 export function deepSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
-  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, ...overrides };
+  return { kind: 'deep', latent: 2, encoder: [32], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false, ...overrides };
 }
 
 export function trainSpec(overrides: Partial<TrainSpec> = {}): TrainSpec {

@@ -4,7 +4,7 @@ import { UserError } from '../../src/shared/errors.ts';
 import { createRng } from '../../src/shared/random.ts';
 import { jacobiEigen, mse, syntheticImages } from './fixtures.ts';
 
-const pcaSpec = (latent: number) => ({ kind: 'pca' as const, latent, encoder: [], decoder: 'mirror' as const, activation: 'relu' as const, output_activation: 'linear' as const, dropout: 0, batch_norm: false });
+const pcaSpec = (latent: number) => ({ kind: 'pca' as const, latent, encoder: [], decoder: 'mirror' as const, activation: 'relu' as const, output_activation: 'linear' as const, dropout: 0, batch_norm: false, tied: false });
 
 beforeAll(async () => {
   await selectBackend();

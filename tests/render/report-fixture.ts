@@ -8,7 +8,7 @@ export function resolvedSpec(): ResolvedSpec {
     description: 'Deep autoencoder on digits 1, 5, 6',
     seed: 42,
     data: { source: 'mnist', digits: [1, 5, 6], validation: 0.1 },
-    model: { kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false },
+    model: { kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false },
     train: { epochs: 4, batch_size: 128, optimizer: 'adam', learning_rate: 0.001, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 5, min_delta: 0 }, workers: 'auto' },
     density: { kind: 'gaussian-diag', components: 3 },
     outputs: { reconstructions: 12, latent_points: 300, manifold_grid: 4, interpolations: 2, interpolation_steps: 5, samples: 7, explorer: true, explorer_images: 600, train_codes: true },

@@ -42,7 +42,7 @@ describe('valid specs', () => {
       name: 'an empty file takes every default',
       text: '',
       check: (spec) => {
-        expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false });
+        expect(spec.model).toEqual({ kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', dropout: 0, batch_norm: false, tied: false });
         expect(spec.data).toEqual({ source: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validation: 5000 });
         expect(spec.train.early_stopping).toEqual({ patience: 0, min_delta: 0 });
         expect(spec.seed).toBe(42);

@@ -56,10 +56,19 @@ describe('training and layer vocabulary in the spec', () => {
 
   it('hashes a key only when it changes what is trained', () => {
     const plain = load('model: {latent: 2}').hash;
-    expect(load('model: {latent: 2, dropout: 0, batch_norm: false}\ntrain: {weight_decay: 0, gradient_clip: 0, warmup_epochs: 0, lr_schedule: {kind: constant}, loss: mse}').hash).toBe(plain);
-    for (const changed of ['model: {latent: 2, dropout: 0.1}', 'model: {latent: 2, batch_norm: true}', 'train: {weight_decay: 0.001}', 'train: {gradient_clip: 1}', 'train: {warmup_epochs: 1}', 'train: {lr_schedule: {kind: exponential, gamma: 0.9}}', 'train: {optimizer: adamw}', 'train: {loss: bce}']) {
+    expect(load('model: {latent: 2, dropout: 0, batch_norm: false, tied: false}\ntrain: {weight_decay: 0, gradient_clip: 0, warmup_epochs: 0, lr_schedule: {kind: constant}, loss: mse}').hash).toBe(plain);
+    for (const changed of ['model: {latent: 2, dropout: 0.1}', 'model: {latent: 2, batch_norm: true}', 'model: {latent: 2, tied: true}', 'model: {kind: linear, latent: 2, tied: true}', 'train: {weight_decay: 0.001}', 'train: {gradient_clip: 1}', 'train: {warmup_epochs: 1}', 'train: {lr_schedule: {kind: exponential, gamma: 0.9}}', 'train: {optimizer: adamw}', 'train: {loss: bce}']) {
       expect(load(changed).hash, changed).not.toBe(plain);
     }
+  });
+
+  it('accepts tied weights with a written decoder that mirrors the encoder; pca ignores tied (it is tied already)', () => {
+    const { spec } = load('model: {encoder: [64, 32], decoder: [32, 64], tied: true}');
+    expect(spec.model).toMatchObject({ tied: true, decoder: [32, 64] });
+    expect(load('{}').spec.model.tied).toBe(false);
+    const pca = load('model: {kind: pca, tied: true}');
+    expect(pca.warnings.map((w) => `${w.path} ${w.message}`)).toContainEqual(expect.stringMatching(/model.tied ignored: .*already is its encoder transposed/));
+    expect(pca.hash).toBe(load('model: {kind: pca}').hash);
   });
 
   it.each([
@@ -74,6 +83,8 @@ describe('training and layer vocabulary in the spec', () => {
     ['an activation list of the wrong length', 'model: {encoder: [64, 32], activation: [relu, tanh]}', 'model.activation', /one activation per hidden layer: this model has 4/],
     ['bce with a linear output', 'model: {output_activation: linear}\ntrain: {loss: bce}', 'train.loss', /set model.output_activation: sigmoid/],
     ['bce on the linear kind (linear output by default)', 'model: {kind: linear}\ntrain: {loss: bce}', 'train.loss', /output_activation is linear/],
+    ['tied weights with a decoder that does not mirror the encoder', 'model: {encoder: [64, 32], decoder: [32, 16], tied: true}', 'model.decoder', /model.tied needs a decoder that mirrors the encoder \(32, 64\).*set model.decoder: mirror or remove model.tied/],
+    ['tied weights with convolutions', 'model: {encoder: [{conv: 8, kernel: 3, stride: 2}, 16], tied: true}', 'model.tied', /dense layers.*remove model.tied or the convolutions/],
     ['a convolution without its stride', 'model: {encoder: [{conv: 8, kernel: 3}]}', 'model.encoder[0].stride', /is required/],
   ])('refuses %s, naming the field and the fix', (_name, yaml, where, message) => {
     const found = issues(yaml);

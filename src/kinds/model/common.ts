@@ -40,6 +40,8 @@ export interface HiddenLayers {
   convs?: { conv: number; kernel: number; stride: number }[];
   dropout?: number;
   batchNorm?: boolean;
+  /** The decoder applies the encoder's kernels transposed (model.tied). */
+  tied?: boolean;
 }
 
 /**

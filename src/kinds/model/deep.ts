@@ -11,11 +11,11 @@ export const deepKind: TrainableModelKind<'deep'> = {
   trainable: true,
   objective: reconstructionMse,
   dataParallel: true,
-  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'model.dropout', 'model.batch_norm', 'train'],
+  uses: ['model.encoder', 'model.decoder', 'model.activation', 'model.output_activation', 'model.dropout', 'model.batch_norm', 'model.tied', 'train'],
   whyIgnored: (key) => `model.kind is deep, which does not use ${key}`,
   describe(spec) {
     const decoder = spec.decoder === 'mirror' ? 'mirrored decoder' : `decoder ${spec.decoder.join('-')}`;
-    return `deep autoencoder, encoder ${[...spec.encoder, spec.latent].join('-')}, ${decoder}, ${spec.activation}`;
+    return `deep autoencoder, encoder ${[...spec.encoder, spec.latent].join('-')}, ${decoder}${spec.tied ? ' (tied weights)' : ''}, ${spec.activation}`;
   },
   check: (ctx) => ({ errors: layerErrors(ctx), warnings: [...latentCompressionWarnings(ctx), ...widthSlips(ctx)] }),
   ...denseMseNetwork('deep', (spec) => {
@@ -28,6 +28,7 @@ export const deepKind: TrainableModelKind<'deep'> = {
       convs,
       dropout: spec.dropout,
       batchNorm: spec.batch_norm,
+      tied: spec.tied,
     };
   }),
 };
@@ -81,7 +82,8 @@ const isConvEntry = (v: unknown): boolean => v !== null && typeof v === 'object'
 
 /**
  * Contradictions between the layer keys: convolutions after dense widths, a hand-written decoder
- * after convolutions (they are mirrored), an activation list of the wrong length.
+ * after convolutions (they are mirrored), tied weights with convolutions or a decoder that does
+ * not mirror the encoder, an activation list of the wrong length.
  */
 function layerErrors(ctx: KindCheckContext): KindIssue[] {
   const errors: KindIssue[] = [];
@@ -95,6 +97,21 @@ function layerErrors(ctx: KindCheckContext): KindIssue[] {
   });
   if (convs > 0 && ctx.model.decoder !== 'mirror') {
     errors.push({ path: ['model', 'decoder'], prefer: 'value', message: 'a convolutional encoder is mirrored by transposed convolutions back to the image; set model.decoder: mirror' });
+  }
+  if (ctx.model.tied === true) {
+    // Each decoder layer applies an encoder layer's kernel transposed, so their widths must mirror.
+    if (convs > 0) {
+      errors.push({ path: ['model', 'tied'], prefer: 'value', message: 'tied weights are for dense layers and this encoder has convolutions; remove model.tied or the convolutions' });
+    }
+    const widths = encoder.filter((e) => !isConvEntry(e));
+    const decoder = ctx.model.decoder;
+    if (Array.isArray(decoder) && !(decoder.length === widths.length && decoder.every((w, i) => w === widths[widths.length - 1 - i]))) {
+      errors.push({
+        path: ['model', 'decoder'],
+        prefer: 'value',
+        message: `model.tied needs a decoder that mirrors the encoder (${[...widths].reverse().join(', ') || 'no hidden layers'}): each decoder layer applies an encoder layer's weights transposed; set model.decoder: mirror or remove model.tied`,
+      });
+    }
   }
   const activation = ctx.model.activation;
   if (Array.isArray(activation)) {

@@ -11,11 +11,12 @@ export const linearKind: TrainableModelKind<'linear'> = {
   trainable: true,
   objective: reconstructionMse,
   dataParallel: true,
-  uses: ['model.output_activation', 'train'],
+  uses: ['model.output_activation', 'model.tied', 'train'],
   whyIgnored: () => 'model.kind is linear, which has no hidden layers',
   // The truly linear g that PCA solves exactly; the schema's sigmoid default suits deep models.
   defaults: { output_activation: 'linear' },
-  describe: (spec) => `linear autoencoder, latent ${spec.latent}`,
+  describe: (spec) => `linear autoencoder, latent ${spec.latent}${spec.tied ? ', tied weights' : ''}`,
   check: (ctx) => ({ errors: [], warnings: latentCompressionWarnings(ctx) }),
-  ...denseMseNetwork('linear', () => ({ encoderWidths: [], decoderWidths: [], activation: null })),
+  // Tied: x̂ = out(Aᵀz + d), the classic tied linear autoencoder.
+  ...denseMseNetwork('linear', (spec) => ({ encoderWidths: [], decoderWidths: [], activation: null, tied: spec.tied })),
 };

@@ -12,7 +12,9 @@ export const pcaKind: FittedModelKind<'pca'> = {
   whyIgnored: (key) =>
     key === 'train'
       ? 'model.kind is pca, which is computed exactly, without training'
-      : 'model.kind is pca, a linear projection with no hidden layers or activations',
+      : key === 'model.tied'
+        ? 'model.kind is pca, whose decoder already is its encoder transposed (orthonormal components)'
+        : 'model.kind is pca, a linear projection with no hidden layers or activations',
   describe: (spec) => `PCA, latent ${spec.latent}`,
   check(ctx) {
     const errors: KindIssue[] = [];

@@ -40,6 +40,7 @@ import { benchGmmFit, GMM_BENCH } from './density.ts';
 import { benchExplorer } from './explorer.ts';
 import { benchUi } from './ui.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
+import { benchParallel, benchScaling } from './scaling.ts';
 import { benchConvTraining, convArchitectureLabel, type ConvBenchResult } from './conv.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +50,7 @@ const RUN_TS = path.join(ROOT, 'bin', 'run-ts.mjs');
 const LECTURE_SPEC = path.join(ROOT, 'experiments', 'mnist-156-deep.yaml');
 const PCA_SPEC = path.join(ROOT, 'experiments', 'mnist-156-pca.yaml');
 
-const SECTIONS = ['data', 'pca', 'density', 'training', 'e2e', 'sweep', 'start', 'explorer', 'conv', 'ui'] as const;
+const SECTIONS = ['data', 'pca', 'density', 'training', 'parallel', 'scaling', 'e2e', 'sweep', 'start', 'explorer', 'conv', 'ui'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Repeats per section; the settings of each measurement are the same in both modes. */
@@ -67,6 +68,13 @@ interface Plan {
   sweepTrials: number;
   sweepEpochs: number;
   startRepeats: number;
+  /** Repeats of the four interleaved parallel measurements (aelab 1, 2 threads; PyTorch 1, 2). */
+  parallelRepeats: number;
+  parallelSteps: number;
+  /** Samples timed per cell of the scaling table. */
+  scalingSamples: number;
+  /** Epochs of the run on all 55,000 training images whose peak RSS is measured. */
+  rssEpochs: number;
   /** Alternating (wasm, cpu) pairs; the cpu backend takes seconds per step, hence small batches. */
   convPairs: number;
   convBatchSize: number;
@@ -87,13 +95,30 @@ const FULL: Plan = {
   sweepTrials: 4,
   sweepEpochs: 8,
   startRepeats: 1,
+  parallelRepeats: 5,
+  parallelSteps: 40,
+  scalingSamples: 10240,
+  rssEpochs: 1,
   convPairs: 3,
   convBatchSize: 64,
   convBatches: 2,
   explorerRepeats: 5,
   uiRepeats: 5,
 };
-const QUICK: Plan = { ...FULL, quick: true, dataRepeats: 3, pcaRepeats: 3, trainingRepeats: 3, trainingBatches: 12, e2ePairs: 1, sweepPairs: 1, convPairs: 1 };
+const QUICK: Plan = {
+  ...FULL,
+  quick: true,
+  dataRepeats: 3,
+  pcaRepeats: 3,
+  trainingRepeats: 3,
+  trainingBatches: 12,
+  e2ePairs: 1,
+  sweepPairs: 1,
+  parallelRepeats: 3,
+  parallelSteps: 20,
+  scalingSamples: 5120,
+  convPairs: 1,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: wall time from spawn to exit; peak RSS and CPU time reported by each process
@@ -308,6 +333,27 @@ interface BareOutput {
   epochs: number;
 }
 
+/**
+ * `--set train.workers=1` once the spec has the key: the bare loop trains on one thread, so the
+ * overhead comparison keeps aelab on one too (the parallel section measures the threads).
+ */
+const ONE_THREAD: string[] = specHasWorkers() ? ['--set', 'train.workers=1'] : [];
+
+function specHasWorkers(): boolean {
+  const schema = readJson<{ properties?: { train?: { properties?: Record<string, unknown> } } }>(path.join(ROOT, 'schemas', 'experiment.schema.json'));
+  return schema.properties?.train?.properties?.workers !== undefined;
+}
+
+/** Peak RSS of `aelab run` of the lecture model on all ten digits (55,000 training images). */
+async function benchRss55k(plan: Plan, log: (s: string) => void) {
+  const runsDir = path.join(WORK_DIR, 'rss55k');
+  const child = await runChild([AELAB, 'run', LECTURE_SPEC, '--set', 'data.digits=[0,1,2,3,4,5,6,7,8,9]', '--set', `train.epochs=${plan.rssEpochs}`, '--runs-dir', runsDir]);
+  const dir = lastLine(child.stdout);
+  const metrics = readJson<AelabMetrics>(path.join(dir, 'metrics.json'));
+  log(`  run on all 55,000 training images (${plan.rssEpochs} epoch): ${child.wall_seconds.toFixed(1)} s wall, peak RSS ${child.max_rss_mb.toFixed(0)} MB, ${metrics.samples_per_second.toFixed(0)} samples/s`);
+  return { n_train: metrics.n_train, epochs: plan.rssEpochs, wall_seconds: child.wall_seconds, max_rss_mb: child.max_rss_mb, samples_per_second: metrics.samples_per_second };
+}
+
 async function benchEndToEnd(plan: Plan, log: (s: string) => void) {
   const aelab: { child: ChildResult; metrics: AelabMetrics; final_loss: number }[] = [];
   const bare: { child: ChildResult; out: BareOutput }[] = [];
@@ -317,7 +363,7 @@ async function benchEndToEnd(plan: Plan, log: (s: string) => void) {
     for (const which of order) {
       if (which === 'aelab') {
         const runsDir = path.join(WORK_DIR, 'e2e', String(p + 1));
-        const child = await runChild([AELAB, 'run', LECTURE_SPEC, '--set', `train.epochs=${epochs}`, '--runs-dir', runsDir]);
+        const child = await runChild([AELAB, 'run', LECTURE_SPEC, '--set', `train.epochs=${epochs}`, ...ONE_THREAD, '--runs-dir', runsDir]);
         const dir = lastLine(child.stdout);
         const metrics = readJson<AelabMetrics>(path.join(dir, 'metrics.json'));
         const history = fs.readFileSync(path.join(dir, 'history.csv'), 'utf8').trim().split('\n');
@@ -376,6 +422,9 @@ function sweepSpec(plan: Plan): string {
     '  latent: 2',
     'train:',
     `  epochs: ${plan.sweepEpochs}`,
+    // One thread per trial: this row measures process-level parallelism (--jobs), as before
+    // train.workers existed; with auto, a --jobs 1 sweep already trains each trial on every core.
+    ...(ONE_THREAD.length > 0 ? ['  workers: 1'] : []),
     'sweep:',
     '  grid:',
     `    seed: [${seeds.join(', ')}]`,
@@ -477,6 +526,8 @@ interface Results {
   pca?: Awaited<ReturnType<typeof benchPca>>;
   density?: Awaited<ReturnType<typeof benchGmmFit>>;
   training?: Awaited<ReturnType<typeof benchTraining>>;
+  parallel?: Awaited<ReturnType<typeof benchParallel>>;
+  scaling?: Awaited<ReturnType<typeof benchScaling>> & { rss_55k: Awaited<ReturnType<typeof benchRss55k>> };
   e2e?: Awaited<ReturnType<typeof benchEndToEnd>>;
   sweep?: Awaited<ReturnType<typeof benchSweep>>;
   start?: Awaited<ReturnType<typeof benchStart>>;
@@ -524,6 +575,58 @@ function buildRows(r: Results): Row[] {
       ok: t.ratio >= 5,
       stretch: t.ratio >= 7,
     });
+  }
+  if (r.parallel) {
+    const p = r.parallel;
+    const loads = (xs: { load: number }[]) => `load ${Math.min(...xs.map((x) => x.load)).toFixed(1)}–${Math.max(...xs.map((x) => x.load)).toFixed(1)}`;
+    rows.push({ measurement: 'Lecture model, batch 256, 1 thread (train.workers 1)³', result: `${fmt(p.aelab['1'].median)} samples/s (${loads(p.aelab['1'].runs)})`, target: '', ok: null });
+    rows.push({ measurement: 'Lecture model, batch 256, 2 threads (train.workers 2)', result: `${fmt(p.aelab['2'].median)} samples/s (${loads(p.aelab['2'].runs)})`, target: '', ok: null });
+    rows.push({ measurement: '2 threads / 1 thread', result: `${p.speedup.toFixed(2)}× (per repeat ${p.speedup_per_repeat.map((x) => x.toFixed(2)).join(', ')})`, target: '≥ 1.7×', ok: p.speedup >= 1.7 });
+    rows.push({
+      measurement: 'CPU time per step (all threads), 1 / 2 threads',
+      result: `${p.aelab['1'].cpu_ms_per_step.toFixed(1)} / ${p.aelab['2'].cpu_ms_per_step.toFixed(1)} ms`,
+      target: '',
+      ok: null,
+    });
+    const profile = p.aelab['2'].main_thread_ms;
+    if (profile) {
+      rows.push({
+        measurement: 'Where a 2-thread step goes (main thread, ms)',
+        result: Object.entries(profile).filter(([k]) => k !== 'steps').map(([k, v]) => `${k.replace('_', ' ')} ${v.toFixed(1)}`).join(', '),
+        target: '',
+        ok: null,
+      });
+    }
+    if (p.torch && p.torch_over_aelab) {
+      for (const t of ['1', '2'] as const) {
+        rows.push({
+          measurement: `PyTorch ${p.torch.version}, ${t} thread${t === '1' ? '' : 's'}, same model/data/batch/Adam`,
+          result: `${fmt(p.torch.threads[t].median)} samples/s: ${p.torch_over_aelab[t].toFixed(2)}× aelab's (${loads(p.torch.threads[t].runs)})`,
+          target: 'parity (1×)',
+          ok: null,
+        });
+      }
+    } else {
+      rows.push({ measurement: 'PyTorch, same model/data/batch/Adam', result: 'PyTorch not installed', target: '', ok: null });
+    }
+  }
+  if (r.scaling) {
+    const sc = r.scaling;
+    for (const cell of sc.training) {
+      if (cell.threads !== 1) continue;
+      const two = sc.training.find((c) => c.threads === 2 && c.batch_size === cell.batch_size && c.width === cell.width);
+      rows.push({
+        measurement: `Scaling: batch ${cell.batch_size}, width ×${cell.width} (${fmt(cell.params / 1e6, 2)} M params)`,
+        result: `${fmt(cell.samples_per_second)} / ${two ? fmt(two.samples_per_second) : '—'} samples/s on 1 / 2 threads (load ${cell.load.toFixed(1)})`,
+        target: '',
+        ok: null,
+      });
+    }
+    for (const n of [...new Set(sc.pca.map((x) => x.n))]) {
+      const cells = sc.pca.filter((x) => x.n === n);
+      rows.push({ measurement: `Scaling: PCA fit, n = ${fmt(n)}, k = ${cells.map((c) => c.k).join(' / ')}`, result: `${cells.map((c) => fmt(c.seconds * 1000)).join(' / ')} ms`, target: '', ok: null });
+    }
+    rows.push({ measurement: `Peak RSS, \`aelab run\` on all ${fmt(sc.rss_55k.n_train)} training images`, result: `${fmt(sc.rss_55k.max_rss_mb)} MB`, target: '', ok: null });
   }
   if (r.e2e) {
     const e = r.e2e;
@@ -682,6 +785,8 @@ async function main(): Promise<void> {
       e2e: `${plan.e2ePairs} alternating pairs of child processes`,
       sweep: `${plan.sweepPairs} alternating pairs of child processes`,
       start: plan.startRepeats,
+      parallel: `${plan.parallelRepeats} repeats of 4 interleaved measurements (${plan.parallelSteps} timed steps each)`,
+      scaling: `1 measurement per cell (~${plan.scalingSamples} timed samples), PCA 1 fit per cell, 1 run on 55,000 images`,
       conv: `${plan.convPairs} alternating (wasm, cpu) pairs of ${plan.convBatches} timed batches of ${plan.convBatchSize}`,
       explorer: `${plan.explorerRepeats} (1 s each)`,
       ui: plan.uiRepeats,
@@ -705,6 +810,18 @@ async function main(): Promise<void> {
   await section('pca', `PCA fit, ${plan.pcaRepeats} repeats per k`, () => benchPca(plan.pcaRepeats), (v) => (results.pca = v));
   await section('density', `gmm fit, ${plan.pcaRepeats} repeats`, () => benchGmmFit(plan.pcaRepeats), (v) => (results.density = v));
   await section('training', `training speed, fast matmul on/off, ${plan.trainingRepeats} repeats`, () => benchTraining(plan, log), (v) => (results.training = v));
+  const lectureImages = () => loadDataset({ ...SUBSET, digits: [...SUBSET.digits] }, { baseDir: ROOT }).train.images;
+  await section('parallel', `data-parallel training 1 vs 2 threads, beside PyTorch, ${plan.parallelRepeats} repeats`, () => benchParallel({ repeats: plan.parallelRepeats, steps: plan.parallelSteps, images: lectureImages(), log }), (v) => (results.parallel = v));
+  await section(
+    'scaling',
+    'scaling: batch, width, PCA n and k, peak RSS on 55,000 images',
+    async () => {
+      const all = loadDataset({ source: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validation: 5000 }, { baseDir: ROOT });
+      const table = await benchScaling({ samples: plan.scalingSamples, images: lectureImages(), pcaImages: all.train.images, pcaCount: all.train.count, log });
+      return { ...table, rss_55k: await benchRss55k(plan, log) };
+    },
+    (v) => (results.scaling = v),
+  );
   await section('e2e', `aelab run vs bare tfjs, ${plan.e2ePairs} pairs of ${plan.e2eEpochs}-epoch runs`, () => benchEndToEnd(plan, log), (v) => (results.e2e = v));
   await section('sweep', `sweep --jobs 1 vs 2, ${plan.sweepPairs} pairs`, () => benchSweep(plan, log), (v) => (results.sweep = v));
   await section('start', `npm start, ${plan.startRepeats} run${plan.startRepeats === 1 ? '' : 's'}`, () => benchStart(plan, log), (v) => (results.start = v));
@@ -723,6 +840,9 @@ async function main(): Promise<void> {
 
   const footnotes = [
     results.e2e ? '¹ aelab run also evaluates the model, fits the latent density, renders the pictures and the report; the bare script only trains.' : null,
+    results.parallel
+      ? '³ In-process, the real images, a loss read per step, 2 warm-up steps; the 1- and 2-thread (and PyTorch) measurements alternate within each repeat. Loads are the 1-minute load average before each measurement.'
+      : null,
     results.training
       ? '² In-process micro-benchmark: pre-built batches, loss read once at the end. The e2e rows train on the real images with a loss read per batch, in a fresh process per run.'
       : null,

@@ -90,7 +90,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
 
     // Workers boot while this process loads its own backend (see startWorkerPool).
     const pool = jobs > 1 && specs.some((s) => s.spec.sweep)
-      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ctx.argv, staleAfterMs }, ctx.env)
+      ? startWorkerPool(jobs - 1, { runsDir, backend, command: ctx.argv, staleAfterMs, jobs }, ctx.env)
       : undefined;
     // A `kill` of this process alone must also interrupt the workers' trials.
     const forwardSignal = () => pool?.signal(signal.reason as NodeJS.Signals);

@@ -6,3 +6,4 @@ export { fitPca, PcaModel, type PcaFit, type PcaFitTiming } from './pca.ts';
 export { NetworkAutoencoder, hiddenActivations, LEAKY_RELU_ALPHA } from './network.ts';
 export { symmetricTopEigen, type EigenResult } from '../shared/eigen.ts';
 export { fileLoadHandler, fileSaveHandler } from './layers-io.ts';
+export { buildReplica, replicaBuilderUrl } from './replica.ts';

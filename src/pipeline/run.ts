@@ -1,11 +1,13 @@
 // One run: a resolved spec → data → model → train → evaluate → render → a complete run folder.
 // The composer decides the order and where files go; every stage is imported through its index.
+import os from 'node:os';
 import path from 'node:path';
 
 import { loadSpec, resolvedSpecYaml, RESOLVED_YAML, type LoadedSpec } from '../spec/index.ts';
 import { loadAllLabels, loadDataset } from '../data/index.ts';
-import { buildModel, selectBackend } from '../model/index.ts';
-import { convergenceWarning, trainModel } from '../train/index.ts';
+import { modelKind } from '../kinds/model/registry.ts';
+import { buildModel, replicaBuilderUrl, selectBackend } from '../model/index.ts';
+import { convergenceWarning, dataParallelBlocker, resolveWorkers, trainModel, type WorkersDecision } from '../train/index.ts';
 import { computeModelMetrics, computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
 import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
@@ -36,6 +38,11 @@ export interface RunSession {
   signal: AbortSignal;
   /** The backend selected once for this process (see prepareBackend). */
   backendInfo: BackendInfo;
+  /**
+   * Runs training at once in this command (a sweep's --jobs; absent: 1): train.workers `auto`
+   * divides the cores among them.
+   */
+  jobs?: number;
   /** --stale-after: a running run whose heartbeat is older is lost (default 10 minutes). */
   staleAfterMs?: number;
 }
@@ -217,6 +224,23 @@ export async function runTrial(task: TrialTask, session: RunSession): Promise<Ru
   }
 }
 
+/**
+ * How many threads this run trains on (train.workers; see resolveWorkers), recorded in run.json
+ * with the reason: e.g. 1 on tfjs-node, which already uses every core.
+ */
+function trainWorkers(ctx: RunContext, params: number): WorkersDecision {
+  const { spec, data, session } = ctx;
+  return resolveWorkers({
+    requested: spec.train.workers ?? 'auto',
+    backend: session.backendInfo.name,
+    cores: os.availableParallelism(),
+    jobs: session.jobs ?? 1,
+    unsupported: dataParallelBlocker(modelKind(spec.model.kind), spec),
+    params,
+    batchSize: Math.min(spec.train.batch_size, data.train.count),
+  });
+}
+
 async function executeRun(ctx: RunContext): Promise<void> {
   const { spec, data, dir, record, logger, label, session, signal } = ctx;
   logger.info({ event: 'data', ...data.counts, origin: data.origin }, 'data loaded');
@@ -235,11 +259,17 @@ async function executeRun(ctx: RunContext): Promise<void> {
     let training: TrainingResult | null = null;
     if (isTrainable(model)) {
       throwIfAborted(signal);
-      record.update({ stage: 'train' });
+      const workers = trainWorkers(ctx, model.paramCount());
+      record.update({ stage: 'train', train_workers: workers });
+      logger.info({ event: 'train-workers', ...workers }, `training on ${workers.workers} thread${workers.workers === 1 ? '' : 's'}: ${workers.reason}`);
+      if (workers.workers > 1) session.terminal.line(`aelab: ${label} trains on ${workers.workers} threads (${workers.reason})`);
       // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
       const soFar: EpochRecord[] = [];
       training = await trainModel(model, data, spec.train, {
         seed: spec.seed,
+        ...(workers.workers > 1
+          ? { parallel: { threads: workers.workers, recipe: { builder: replicaBuilderUrl, model: spec.model, inputDim: data.dim, seed: spec.seed } } }
+          : {}),
         terminal: ctx.progressTerminal,
         logger,
         signal,

@@ -22,6 +22,8 @@ export interface WorkerInit {
   runsDir: string;
   backend?: BackendName;
   command: string[];
+  /** The command's --jobs, so that each trial's train.workers `auto` leaves the cores to the other jobs. */
+  jobs: number;
   staleAfterMs?: number;
 }
 /** A claimed trial for the worker to run. */
@@ -162,7 +164,7 @@ export async function serveSweepWorker(): Promise<void> {
           return;
         }
         if (!init || !backendInfo) throw new Error('sweep worker got a trial before init');
-        const outcome = await runTrial(msg, { runsDir: init.runsDir, terminal, command: init.command, signal: controller.signal, backendInfo, staleAfterMs: init.staleAfterMs });
+        const outcome = await runTrial(msg, { runsDir: init.runsDir, terminal, command: init.command, signal: controller.signal, backendInfo, staleAfterMs: init.staleAfterMs, jobs: init.jobs });
         reply({ type: 'done', trial: msg.trial, outcome });
       })
       .catch((err: unknown) => {

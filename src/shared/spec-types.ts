@@ -207,6 +207,17 @@ export interface TrainSpec {
    * with probability fraction. Leave out for none.
    */
   input_noise?: { kind: 'gaussian'; std: number } | { kind: 'masking'; fraction: number };
+  /**
+   * Threads one run trains on: each computes the gradient of its slice of every batch
+   * (data-parallel, wasm backend). 1 (the default: two threads measured slower than one on this
+   * project's busy 2-core machine, so data parallelism is opt-in until measured on a quiet one);
+   * auto: the machine's cores, shared among a sweep's --jobs; 1 on tfjs-node (it already uses
+   * every core), on the cpu backend, for model kinds that do not declare data-parallel support,
+   * with dropout, batch norm, weight decay, gradient clipping or adamw, and for steps too small to
+   * gain. N threads give the results of one thread to float32 rounding, and the same N repeats
+   * exactly; not part of the spec hash. Default: `1`.
+   */
+  workers: 'auto' | number;
 }
 
 /**

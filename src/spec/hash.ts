@@ -32,7 +32,8 @@ const ELIDED_AT_DEFAULT = [
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
  * without outputs that only add files (PRESENTATION_OUTPUTS), without keys the chosen kinds ignore (their descriptors' `uses` say which: a PCA spec's `train`
  * block, the hidden layers of a linear model, `density.components` unless gmm), so that such keys
- * cannot split identical runs.
+ * cannot split identical runs. Nor `train.workers`: the thread count changes how fast a run
+ * trains, not what it learns (to float32 rounding, like another backend or machine).
  */
 export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   const out = structuredClone(spec) as unknown as Record<string, unknown>;
@@ -50,6 +51,7 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   // What is measured after training (quality metrics, their classifier) does not change the model,
   // its codes or its density; a run without them is the same experiment.
   delete out.evaluate;
+  if (isPlainObject(out.train)) delete out.train.workers;
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);

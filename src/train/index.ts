@@ -10,11 +10,13 @@ import type { TrainSpec } from '../shared/spec-types.ts';
 import type { Terminal } from '../shared/terminal.ts';
 import type { Dataset, EpochRecord, Split, TrainableAutoencoder, TrainingResult } from '../shared/types.ts';
 import { checkInputNoise, corruptBatch } from '../shared/input-noise.ts';
+import { DataParallelTrainer, shardOptimizerKinds, type FaultInjection, type ReplicaRecipe, type ShardOptimizerKind } from './parallel/index.ts';
 import { learningRateAt, scheduleProblems, type LrSchedule, type ScheduleSettings } from '../shared/lr-schedule.ts';
 import { isKernel, OptimizerStep, optimizerNames } from './optimizer.ts';
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
 
 export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
+export { dataParallelBlocker, resolveWorkers, type WorkersDecision } from './parallel/index.ts';
 
 export interface TrainOptions {
   /** The run's seed; the shuffling order derives from it (the initial weights were seeded at build). */
@@ -24,6 +26,11 @@ export interface TrainOptions {
   /** Checked between batches; when aborted, training stops with InterruptedError. */
   signal?: AbortSignal;
   onEpoch?: (rec: EpochRecord) => void;
+  /**
+   * Data-parallel training on `threads` threads, this one included (src/train/parallel); absent
+   * or 1: the single-thread step. Whether a run may use it is decided by resolveWorkers.
+   */
+  parallel?: { threads: number; recipe: ReplicaRecipe; faults?: FaultInjection };
 }
 
 /** Rows per validation forward pass (no gradients, so larger than a training batch is fine). */
@@ -85,11 +92,13 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   let lastYield = start;
 
   logger?.info(
-    { event: 'train-start', epochs, batch_size: batchSize, batches_per_epoch: batches, optimizer: spec.optimizer, learning_rate: spec.learning_rate, n_train: n, n_val: validation.count, params: model.paramCount() },
+    { event: 'train-start', epochs, batch_size: batchSize, batches_per_epoch: batches, optimizer: spec.optimizer, learning_rate: spec.learning_rate, threads: opts.parallel?.threads ?? 1, n_train: n, n_val: validation.count, params: model.paramCount() },
     'training started',
   );
 
+  let parallel: DataParallelTrainer | null = null;
   try {
+    if (opts.parallel && opts.parallel.threads > 1) parallel = await startParallel(model, spec, opts.parallel, batchSize, dim);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
       const epochStepSecondsBefore = stepSeconds;
@@ -115,8 +124,15 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
         }
         if (inputNoise) corruptBatch(batchBuffer, noisyBuffer!, rows, dim, inputNoise, opts.seed, step);
         step++;
-        const { loss, parts } = trainStep(optimizer, model, epoch, batchBuffer, noisyBuffer, rows, dim);
-        for (const [name, value] of Object.entries(parts)) partSums[name] = (partSums[name] ?? 0) + value * rows;
+        // Threads train only models without input noise or loss parts (dataParallelBlocker refuses the rest).
+        let loss: number;
+        if (parallel) {
+          loss = await parallel.step(batchBuffer, rows, epoch, learningRate);
+        } else {
+          const result = trainStep(optimizer, model, epoch, batchBuffer, noisyBuffer, rows, dim);
+          loss = result.loss;
+          for (const [name, value] of Object.entries(result.parts)) partSums[name] = (partSums[name] ?? 0) + value * rows;
+        }
         stepSeconds += (performance.now() - stepStart) / 1000;
         samplesSeen += rows;
         if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
@@ -194,7 +210,22 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   } finally {
     bestWeights?.forEach((t) => t.dispose());
     optimizer.dispose();
+    await parallel?.dispose();
   }
+}
+
+async function startParallel(model: TrainableAutoencoder, spec: TrainSpec, parallel: NonNullable<TrainOptions['parallel']>, batchSize: number, dim: number): Promise<DataParallelTrainer> {
+  if (!(shardOptimizerKinds as readonly string[]).includes(spec.optimizer)) throw new Error(`data-parallel training has no '${spec.optimizer}' update`);
+  return DataParallelTrainer.start({
+    threads: parallel.threads,
+    model,
+    recipe: parallel.recipe,
+    optimizer: spec.optimizer as ShardOptimizerKind,
+    learningRate: spec.learning_rate,
+    maxRows: batchSize,
+    dim,
+    ...(parallel.faults ? { faults: parallel.faults } : {}),
+  });
 }
 
 /**

@@ -3,9 +3,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { loadSpec } from '../../src/spec/index.ts';
 import { readJson, runCli, tempDir, tinyDeepSpec, writeSpec } from '../helpers/cli.ts';
 
 describe('aelab run', () => {
+  it('trains on two threads with train.workers 2 and records it in run.json', async () => {
+    const dir = tempDir();
+    const spec = writeSpec(dir, 'threads', tinyDeepSpec);
+    const runsDir = path.join(dir, 'runs');
+    const res = await runCli(['run', spec, '--runs-dir', runsDir, '--set', 'train.workers=2']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/threads\/0001 trains on 2 threads \(train\.workers is 2\)/);
+    const runDir = path.join(runsDir, 'threads', '0001');
+    const run = readJson(path.join(runDir, 'run.json'));
+    expect(run.status).toBe('completed');
+    expect(run.train_workers).toEqual({ requested: 2, workers: 2, reason: 'train.workers is 2' });
+    const m = readJson<Record<string, number>>(path.join(runDir, 'metrics.json'));
+    expect(m.test_mse).toBeGreaterThan(0);
+    expect(m.test_mse).toBeLessThan(0.3);
+    // The thread count is not science: the spec hash is that of the same spec on one thread.
+    const hash = readJson<{ hash: string }>(path.join(runDir, 'resolved.json')).hash;
+    expect(loadSpec(spec, { overrides: { 'train.workers': 1 } }).hash).toBe(hash);
+    expect(loadSpec(spec, { overrides: { 'train.epochs': 3 } }).hash).not.toBe(hash);
+  });
+
   it('turns a tiny spec into a complete run folder with sane values', async () => {
     const dir = tempDir();
     const spec = writeSpec(dir, 'tiny', tinyDeepSpec);
@@ -26,6 +47,8 @@ describe('aelab run', () => {
     expect(run.overrides).toEqual({ 'train.learning_rate': 0.002 });
     expect((run.backend as { name: string }).name).toMatch(/wasm|cpu|tensorflow/);
     expect(typeof run.duration_seconds).toBe('number');
+    // train.workers defaults to 1 (threads are opt-in until measured faster), and run.json says so.
+    expect(run.train_workers).toEqual({ requested: 1, workers: 1, reason: 'train.workers is 1' });
     const resolved = readJson<{ spec: { train: { learning_rate: number } }; hash: string }>(path.join(runDir, 'resolved.json'));
     expect(resolved.spec.train.learning_rate).toBe(0.002);
     expect(resolved.hash).toMatch(/^[0-9a-f]{16,}$/);

@@ -1,6 +1,7 @@
 // Sweeps through the real CLI: resuming skips completed trials, failures are listed and rerun,
 // shards into one folder run every trial exactly once, worker processes, and compare on the result.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJson, runCli, tempDir, tinyDeepSpec, writeSpec } from '../helpers/cli.ts';
@@ -130,8 +131,16 @@ describe('aelab run on a sweep spec', () => {
     expect(sent, res.stderr).toBe(true);
     expect(res.code).toBe(130);
     const sweepDir = path.join(runsDir, 'stop', 'sweep-0001');
-    const runs = ['seed=1', 'seed=2'].map((t) => readJson<{ status: string; pid: number }>(path.join(sweepDir, t, 'run.json')));
+    const runs = ['seed=1', 'seed=2'].map((t) => readJson<{ status: string; pid: number; train_workers: { workers: number; reason: string } }>(path.join(sweepDir, t, 'run.json')));
     expect(runs.map((r) => r.status)).toEqual(['interrupted', 'interrupted']);
     expect(runs[0]!.pid).not.toBe(runs[1]!.pid);
+    // Both jobs, the parent's and the worker process's, leave the cores to each other: jobs × train
+    // threads never exceeds the cores (train.workers defaults to 1; with auto on 2 cores the jobs
+    // would also get one thread each — tests/train/workers-setting.test.ts covers that rule).
+    const cores = os.availableParallelism();
+    for (const r of runs) {
+      expect(r.train_workers.workers * 2).toBeLessThanOrEqual(Math.max(2, cores));
+      expect(r.train_workers.reason).toBe('train.workers is 1');
+    }
   }, 120_000);
 });

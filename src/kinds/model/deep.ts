@@ -10,6 +10,7 @@ export const deepKind: TrainableModelKind<'deep'> = {
   order: 2,
   trainable: true,
   objective: reconstructionMse,
+  dataParallel: true,
   uses: [
     'model.encoder',
     'model.decoder',

@@ -10,6 +10,7 @@ export const linearKind: TrainableModelKind<'linear'> = {
   order: 1,
   trainable: true,
   objective: reconstructionMse,
+  dataParallel: true,
   uses: ['model.output_activation', 'model.tied', 'model.code_l1', 'train'],
   whyIgnored: () => 'model.kind is linear, which has no hidden layers',
   // The truly linear g that PCA solves exactly; the schema's sigmoid default suits deep models.

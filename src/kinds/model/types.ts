@@ -120,6 +120,14 @@ export interface FittedModelKind<K extends ModelKind = ModelKind> extends ModelK
 export interface TrainableModelKind<K extends ModelKind = ModelKind> extends ModelKindBase<K> {
   readonly trainable: true;
   readonly objective: TrainingObjective;
+  /**
+   * True when data-parallel training (train.workers > 1, src/train/parallel) reproduces this
+   * kind's training: a worker thread's build() gives the same network, and the objective is a
+   * deterministic mean over rows (no random draws, no batch statistics such as batch norm), so the
+   * slices' gradients add up to the batch's. Absent: `auto` trains it on one thread, and
+   * train.workers > 1 is refused with that reason.
+   */
+  readonly dataParallel?: boolean;
 }
 
 export type ModelKindDescriptor<K extends ModelKind = ModelKind> = FittedModelKind<K> | TrainableModelKind<K>;

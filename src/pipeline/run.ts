@@ -231,7 +231,7 @@ export async function runTrial(task: TrialTask, session: RunSession): Promise<Ru
 function trainWorkers(ctx: RunContext, params: number): WorkersDecision {
   const { spec, data, session } = ctx;
   return resolveWorkers({
-    requested: spec.train.workers ?? 'auto',
+    requested: spec.train.workers,
     backend: session.backendInfo.name,
     cores: os.availableParallelism(),
     jobs: session.jobs ?? 1,

@@ -224,11 +224,13 @@ describe('a runs folder that cannot take the run', () => {
     fs.chmodSync(runsDir, 0o555);
     const spec = writeSpec(dir, 'ro', 'evaluate:\n  quality: false\ndata:\n  digits: [1, 5, 6]\n  limit: 300\nmodel:\n  kind: pca\n  latent: 2\n');
     fs.chmodSync(spec, 0o644);
-    // root may write anywhere: run the CLI as nobody then (setpriv is in util-linux, on every Debian).
+    // root may write anywhere: run the CLI as root without capabilities then, so permission bits bind
+    // (setpriv is in util-linux, on every Debian). Not as nobody: the checkout may sit below a folder
+    // only root can read (a mktemp -d clone is 0700).
     const asRoot = process.getuid?.() === 0;
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const [cmd, args] = asRoot
-        ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'run', spec, '--runs-dir', runsDir]]
+        ? ['setpriv', ['--inh-caps=-all', '--bounding-set=-all', process.execPath, bin, 'run', spec, '--runs-dir', runsDir]]
         : [process.execPath, [bin, 'run', spec, '--runs-dir', runsDir]];
       const child = spawn(cmd, args as string[], { cwd: dir, env: { ...process.env, AELAB_DEBUG: '', CI: 'true', HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';

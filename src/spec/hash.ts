@@ -29,29 +29,42 @@ const ELIDED_AT_DEFAULT = [
 ] as const;
 
 /**
+ * Deletes, in place, the keys of ELIDED_AT_DEFAULT that hold their schema default: they came after
+ * runs existed, so at their defaults they count for nothing (and a loader fills them in again).
+ */
+export function deleteElidedDefaults(spec: Record<string, unknown>): void {
+  for (const key of ELIDED_AT_DEFAULT) {
+    const segments = key.split('.');
+    const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), spec);
+    const last = segments[segments.length - 1]!;
+    if (isPlainObject(parent) && canonicalJson(parent[last]) === canonicalJson(schemaAtPath(segments)?.default)) delete parent[last];
+  }
+}
+
+/**
  * The part of a spec that changes results: without `sweep`, `description` and `extends`, and
  * without outputs that only add files (PRESENTATION_OUTPUTS), without keys the chosen kinds ignore (their descriptors' `uses` say which: a PCA spec's `train`
  * block, the hidden layers of a linear model, `density.components` unless gmm), so that such keys
  * cannot split identical runs. Nor `train.workers`: the thread count changes how fast a run
- * trains, not what it learns (to float32 rounding, like another backend or machine).
+ * trains, not what it learns (to float32 rounding, like another backend or machine); nor
+ * `train.checkpoint_every`, which changes nothing a run computes.
  */
 export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   const out = structuredClone(spec) as unknown as Record<string, unknown>;
   delete out.sweep;
   delete out.description;
   delete out.extends;
-  for (const key of ELIDED_AT_DEFAULT) {
-    const segments = key.split('.');
-    const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);
-    const last = segments[segments.length - 1]!;
-    if (isPlainObject(parent) && canonicalJson(parent[last]) === canonicalJson(schemaAtPath(segments)?.default)) delete parent[last];
-  }
+  deleteElidedDefaults(out);
   // Extra files a run writes, which cannot change any number it reports.
   if (isPlainObject(out.outputs)) for (const key of PRESENTATION_OUTPUTS) delete out.outputs[key];
   // What is measured after training (quality metrics, their classifier) does not change the model,
   // its codes or its density; a run without them is the same experiment.
   delete out.evaluate;
-  if (isPlainObject(out.train)) delete out.train.workers;
+  // Nor how often training is checkpointed: a resumed run ends exactly as an uninterrupted one.
+  if (isPlainObject(out.train)) {
+    delete out.train.workers;
+    delete out.train.checkpoint_every;
+  }
   for (const key of keysIgnoredBySpec(out)) {
     const segments = key.split('.');
     const parent = segments.slice(0, -1).reduce<unknown>((node, seg) => (isPlainObject(node) ? node[seg] : undefined), out);

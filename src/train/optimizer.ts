@@ -94,13 +94,15 @@ export class OptimizerStep {
   /**
    * Everything the following steps depend on, as plain arrays: the step count and the moment
    * estimates (tfjs' getWeights order), and Adam's running β powers. Those are products updated
-   * in float32 each step; tfjs' setWeights would recompute them as β^(t+1), which rounds
+   * in float32 each step; tfjs' setWeights would recompute them as β^(t+1), which may round
    * differently, so they are saved as they stand (a resumed run then steps exactly as before).
    */
   async exportState(): Promise<OptimizerState> {
-    const named = await this.optimizer.getWeights();
-    const tensors = named.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
-    const iterations = tensors.shift()?.values[0] ?? 0;
+    const [iter, ...moments] = await this.optimizer.getWeights();
+    // The step count is a scalar made for the occasion; the moments are the optimizer's own variables.
+    const iterations = iter ? iter.tensor.dataSync()[0]! : 0;
+    iter?.tensor.dispose();
+    const tensors = moments.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
     const scalars: Record<string, number> = { learning_rate: this.lr };
     const adam = this.optimizer as unknown as Partial<AdamPowers>;
     if (adam.accBeta1 && adam.accBeta2) {
@@ -127,8 +129,10 @@ export class OptimizerStep {
     if (adam.accBeta1 && adam.accBeta2) {
       const { acc_beta1: beta1, acc_beta2: beta2 } = state.scalars;
       if (beta1 === undefined || beta2 === undefined) throw new Error("OptimizerStep.importState: the state lacks Adam's β powers");
-      adam.accBeta1.assign(tf.scalar(beta1));
-      adam.accBeta2.assign(tf.scalar(beta2));
+      tf.tidy(() => {
+        adam.accBeta1!.assign(tf.scalar(beta1));
+        adam.accBeta2!.assign(tf.scalar(beta2));
+      });
     }
     if (state.scalars.learning_rate !== undefined) this.setLearningRate(state.scalars.learning_rate);
   }

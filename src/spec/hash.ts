@@ -1,9 +1,11 @@
 // A fingerprint of the science a spec describes: equal hashes mean the same experiment, whatever
 // the file looked like (key order, extends, comments, description, a sweep block around it).
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 
 import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
+import { fileDigest } from '../shared/file-digest.ts';
 import { isPlainObject } from './paths.ts';
 import { schemaAtPath } from './schema.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
@@ -75,7 +77,27 @@ export function scienceOf(spec: ResolvedSpec): Record<string, unknown> {
   return out;
 }
 
-/** sha256 (hex) of the canonical JSON of scienceOf(spec). */
-export function specHash(spec: ResolvedSpec): string {
-  return createHash('sha256').update(canonicalJson(scienceOf(spec))).digest('hex');
+/** The keys naming the user's own data files (data.source idx or npy). */
+const DATA_FILES = ['train_images', 'train_labels', 'test_images', 'test_labels'] as const;
+
+/**
+ * sha256 (hex) of the canonical JSON of scienceOf(spec). With `baseDir` (the spec file's folder,
+ * which relative data paths start from), the user's own data files (source idx or npy) count by
+ * their content — size and sha256 — instead of their paths: the same files give the same hash
+ * wherever the checkout or the spec lies, relative or absolute (`aelab run RUN_DIR` reads
+ * absolute ones), and a changed file gives another hash. A file that cannot be read counts by its
+ * path (loading the spec refuses it anyway).
+ */
+export function specHash(spec: ResolvedSpec, baseDir?: string): string {
+  const science = scienceOf(spec);
+  const data = science.data;
+  if (baseDir !== undefined && isPlainObject(data) && (data.source === 'idx' || data.source === 'npy')) {
+    for (const key of DATA_FILES) {
+      const file = data[key];
+      if (typeof file !== 'string' || file === '') continue;
+      const digest = fileDigest(path.resolve(baseDir, file));
+      if (digest) data[key] = digest;
+    }
+  }
+  return createHash('sha256').update(canonicalJson(science)).digest('hex');
 }

@@ -187,7 +187,7 @@ async function resumeCommand(dirArg: string, options: { backend: BackendName | u
   const runsDir = options.runsDir !== undefined ? path.resolve(ctx.cwd, options.runsDir) : path.resolve(dir, inSweep ? '../../..' : '../..');
   // Refusals (completed, still running, no checkpoint, …) come before the backend loads.
   const claimed = claimForResume(dirArg, options.staleAfterMs);
-  let backendInfo;
+  let backendInfo: Awaited<ReturnType<typeof prepareBackend>>;
   try {
     backendInfo = await prepareBackend(options.backend, terminal);
   } catch (err) {

@@ -237,6 +237,8 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
       return { dir, status: 'interrupted', error: err.message };
     }
     record.fail(err);
+    // A failed run is not resumed (--resume refuses it): its checkpoint would only take space.
+    fs.rmSync(path.join(dir, CHECKPOINT_FILE), { force: true });
     logger.error({ event: 'failed', err: errorMessage(err), stack: isUserError(err) ? undefined : (err as Error)?.stack }, 'run failed');
     return failedOutcome(dir, err);
   } finally {
@@ -378,6 +380,8 @@ export async function runTrial(task: TrialTask, session: RunSession): Promise<Ru
  */
 function trainWorkers(ctx: RunContext, params: number): WorkersDecision {
   const { spec, data, session } = ctx;
+  // Only single-thread training is checkpointed, so a resumed run continues as it trained.
+  if (ctx.resume) return { requested: spec.train.workers, workers: 1, reason: 'resumed from a checkpoint, which single-thread training wrote' };
   return resolveWorkers({
     requested: spec.train.workers,
     backend: session.backendInfo.name,
@@ -410,7 +414,7 @@ async function executeRun(ctx: RunContext): Promise<void> {
       const workers = trainWorkers(ctx, model.paramCount());
       record.update({ stage: 'train', train_workers: workers });
       logger.info({ event: 'train-workers', ...workers }, `training on ${workers.workers} thread${workers.workers === 1 ? '' : 's'}: ${workers.reason}`);
-      if (workers.workers > 1) session.terminal.line(`aelab: ${label} trains on ${workers.workers} threads (${workers.reason})`);
+      if (workers.workers > 1) session.terminal.line(`aelab: ${label} trains on ${workers.workers} threads (${workers.reason}); not checkpointed, so an interruption cannot be resumed`);
       // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
       const soFar: EpochRecord[] = ctx.resume ? [...ctx.resume.history] : [];
       if (ctx.resume) writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));

@@ -223,8 +223,8 @@ export interface TrainSpec {
    * state, random-number state, early-stopping state, history; only the latest is kept, written
    * atomically, and the last epoch is always checkpointed). `aelab run --resume RUN_DIR` continues
    * an interrupted or lost run from it, ending exactly as an uninterrupted run would (same seed
-   * and backend); a completed run's checkpoint is deleted. Runs training on several threads
-   * (train.workers > 1) are not checkpointed. Not part of the spec hash. Default: `1`.
+   * and backend); a completed or failed run's checkpoint is deleted. Runs training on several
+   * threads (train.workers > 1) are not checkpointed. Not part of the spec hash. Default: `1`.
    */
   checkpoint_every: number;
 }

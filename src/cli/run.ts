@@ -8,6 +8,7 @@ import { claimForResume, loadSpecForRun, prepareBackend, releaseResume, resumeRu
 import { runSweep } from '../pipeline/sweep.ts';
 import { startWorkerPool } from '../pipeline/workers.ts';
 import { InterruptedError, isUserError } from '../shared/errors.ts';
+import { shellQuote } from '../shared/shell.ts';
 import { parseCommandArgs, parseSetFlags } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, internalErrorReport } from './exit.ts';
@@ -144,11 +145,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         } else {
           const outcome = await runSingle(loaded, session);
           outcomes.push(outcome);
-          if (outcome.status === 'failed') {
-            // A user mistake gets one line; a bug of ours gets its stack (also kept in run.json).
-            if (outcome.internalStack) terminal.line(internalErrorReport(Object.assign(new Error(outcome.error), { stack: outcome.internalStack }), ctx.env.AELAB_DEBUG === '1'));
-            terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
-          }
+          if (outcome.status === 'failed') reportFailure(outcome, ctx);
           ctx.out(outcome.dir);
         }
       }
@@ -177,6 +174,12 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
   },
 };
 
+/** A failed run's lines: a user mistake gets one line; a bug of ours gets its stack (also kept in run.json). */
+function reportFailure(outcome: RunOutcome, ctx: Parameters<Command['run']>[1]): void {
+  if (outcome.internalStack) ctx.terminal.line(internalErrorReport(Object.assign(new Error(outcome.error), { stack: outcome.internalStack }), ctx.env.AELAB_DEBUG === '1'));
+  ctx.terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
+}
+
 /** `aelab run --resume RUN_DIR`: one run, continued in its folder. */
 async function resumeCommand(dirArg: string, options: { backend: BackendName | undefined; staleAfterMs: number | undefined; runsDir: string | undefined }, ctx: Parameters<Command['run']>[1]): Promise<number> {
   const { terminal, signal } = ctx;
@@ -196,19 +199,13 @@ async function resumeCommand(dirArg: string, options: { backend: BackendName | u
   }
   const session = { runsDir, terminal, command: ctx.argv, signal, backendInfo, ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}) };
   const outcome = await resumeRun(claimed, session);
-  if (outcome.status === 'failed') {
-    if (outcome.internalStack) terminal.line(internalErrorReport(Object.assign(new Error(outcome.error), { stack: outcome.internalStack }), ctx.env.AELAB_DEBUG === '1'));
-    terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
-  }
+  if (outcome.status === 'failed') reportFailure(outcome, ctx);
   ctx.out(outcome.dir);
   if (signal.aborted) throw new InterruptedError(String(signal.reason));
   if (outcome.status === 'completed') terminal.line(`aelab: done — resumed run completed. Open ${path.join(outcome.dir, 'report.html')}`);
   return outcome.status === 'completed' ? EXIT_OK : EXIT_USER_ERROR;
 }
 
-function shellQuote(text: string): string {
-  return /^[\w./=,:@+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** --shard i/n or auto; a value that cannot be read is a command-line mistake (exit 2). */
 function readShard(text: string, env: Record<string, string | undefined>): ReturnType<typeof parseShardArg> {

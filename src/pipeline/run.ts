@@ -25,6 +25,7 @@ import {
   safeRunPath,
   updateLatest,
   updateSweepStatus,
+  whyNoCheckpoint,
   type RunJson,
   type RunJsonInit,
   type RunRecord,
@@ -32,6 +33,7 @@ import {
 } from '../runs/index.ts';
 import { InterruptedError, UserError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
+import { shellQuote } from '../shared/shell.ts';
 import { systemProbe } from '../shared/liveness.ts';
 import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
@@ -329,18 +331,11 @@ function resumedRecord(resume: NonNullable<RunPlacement['resume']>, fresh: RunJs
 
 /** What the interruption message tells the user to do next: the exact command, or why there is none. */
 function resumeHint(dir: string, run: Readonly<RunJson>, placement: RunPlacement): string {
-  const threads = (run.train_workers as { workers?: unknown } | undefined)?.workers;
-  if (!checkpointFile(dir)) {
-    const why = typeof threads === 'number' && threads > 1 ? `it trained on ${threads} threads (train.workers), which are not checkpointed` : 'it stopped before its first checkpoint';
-    return `it cannot be resumed (${why}); rerun it from scratch with: aelab run ${shellWord(dir)}`;
-  }
-  const command = `aelab run --resume ${shellWord(dir)}`;
+  if (!checkpointFile(dir)) return `it cannot be resumed (${whyNoCheckpoint(run)}); rerun it from scratch with: aelab run ${shellQuote(dir)}`;
+  const command = `aelab run --resume ${shellQuote(dir)}`;
   return placement.sweep ? `rerun the sweep to resume it from its checkpoint (or: ${command})` : `resume it with: ${command}`;
 }
 
-function shellWord(text: string): string {
-  return /^[\w./=,:@+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** A sweep trial as the parent hands it out (to itself or to a worker); `runDir` is already claimed. */
 export interface TrialTask {

@@ -36,4 +36,4 @@ export {
 } from './sweep.ts';
 export { isProcessAlive, withLock, type LockOptions } from './lock.ts';
 export { completedTrialsByHash, describePlanChange, reuseTrial } from './reuse.ts';
-export { CHECKPOINT_FILE, checkpointFile, claimRunForResume, type ResumableRun } from './resume.ts';
+export { CHECKPOINT_FILE, checkpointFile, claimRunForResume, whyNoCheckpoint, type ResumableRun } from './resume.ts';

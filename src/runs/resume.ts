@@ -17,6 +17,14 @@ export function checkpointFile(dir: string): string | null {
   return fs.existsSync(file) ? file : null;
 }
 
+/** Why a run that stopped has no checkpoint, from its run.json. */
+export function whyNoCheckpoint(run: Readonly<RunJson>): string {
+  const threads = (run.train_workers as { workers?: unknown } | undefined)?.workers;
+  return typeof threads === 'number' && threads > 1
+    ? `it trained on ${threads} threads (train.workers), which are not checkpointed`
+    : 'it stopped before its first checkpoint (the end of epoch 1, or of epoch train.checkpoint_every)';
+}
+
 export interface ResumableRun {
   dir: string;
   /** run.json as the interrupted or lost run left it. */
@@ -56,14 +64,7 @@ export function claimRunForResume(dirArg: string, probe: LivenessProbe = systemP
     was = 'interrupted';
   }
   const checkpoint = checkpointFile(dir);
-  if (!checkpoint) {
-    const threads = (previous.train_workers as { workers?: unknown } | undefined)?.workers;
-    const why =
-      typeof threads === 'number' && threads > 1
-        ? `it trained on ${threads} threads (train.workers), which are not checkpointed`
-        : `it stopped before its first checkpoint (the end of epoch 1, or of epoch train.checkpoint_every)`;
-    throw new UserError(`--resume ${dirArg}: this run has no checkpoint (${CHECKPOINT_FILE}): ${why}; it would need a rerun from scratch: ${rerun}`);
-  }
+  if (!checkpoint) throw new UserError(`--resume ${dirArg}: this run has no checkpoint (${CHECKPOINT_FILE}): ${whyNoCheckpoint(previous)}; it would need a rerun from scratch: ${rerun}`);
   const judged = inodeOf(dir);
   if (judged === null || !acquireTakeover(dir, judged, probe)) {
     throw new UserError(`--resume ${dirArg}: another process is taking this run over right now (a sweep rerun or another --resume); leave it to that one`);

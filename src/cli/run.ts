@@ -25,13 +25,14 @@ export const runCommand: Command = {
 Trains each spec and writes a versioned run folder runs/<name>/NNNN/ with run.json, spec.yaml,
 resolved.json, metrics.json, history.csv, log.jsonl, model/, the pictures and report.html.
 A spec with a sweep: block runs every trial into runs/<name>/sweep-NNNN/<trial>/; running it
-again resumes it: completed trials are skipped; failed, interrupted and lost ones run again (the
-earlier attempt is kept as <trial>.attempt-N). A trial is lost when its process is gone (same
+again resumes it: completed trials are skipped; interrupted and lost ones with a checkpoint
+continue in their folders; failed ones, and those without a checkpoint, run again (the earlier
+attempt is kept as <trial>.attempt-N). A trial is lost when its process is gone (same
 host, pid not alive) or its heartbeat in run.json is older than --stale-after.
 Each run folder is printed on stdout (for a sweep, the sweep folder last).
 
 Training writes a checkpoint into the run folder at the end of every epoch (train.checkpoint_every;
-only the latest is kept, deleted when the run completes). --resume RUN_DIR continues an
+only the latest is kept, deleted when the run completes or fails). --resume RUN_DIR continues an
 interrupted or lost run in that same folder from its checkpoint; it ends with the loss history
 and metrics an uninterrupted run would have had (same seed, same backend). A sweep rerun resumes
 its interrupted and lost trials from their checkpoints the same way.

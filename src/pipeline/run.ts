@@ -331,7 +331,7 @@ function resumedRecord(resume: NonNullable<RunPlacement['resume']>, fresh: RunJs
 
 /** What the interruption message tells the user to do next: the exact command, or why there is none. */
 function resumeHint(dir: string, run: Readonly<RunJson>, placement: RunPlacement): string {
-  if (!checkpointFile(dir)) return `it cannot be resumed (${whyNoCheckpoint(run)}); rerun it from scratch with: aelab run ${shellQuote(dir)}`;
+  if (!checkpointFile(dir)) return `it cannot be resumed (${whyNoCheckpoint(dir, run)}); rerun it from scratch with: aelab run ${shellQuote(dir)}`;
   const command = `aelab run --resume ${shellQuote(dir)}`;
   return placement.sweep ? `rerun the sweep to resume it from its checkpoint (or: ${command})` : `resume it with: ${command}`;
 }

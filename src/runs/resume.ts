@@ -2,6 +2,7 @@
 // and taking one over so that no other process (another --resume, a sweep rerun) continues it too.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isModelKind, modelKindRegistry } from '../kinds/model/registry.ts';
 import { UserError } from '../shared/errors.ts';
 import { runLiveness, systemProbe, type LivenessProbe } from '../shared/liveness.ts';
 import { readRunJson } from './list.ts';
@@ -17,12 +18,18 @@ export function checkpointFile(dir: string): string | null {
   return fs.existsSync(file) ? file : null;
 }
 
-/** Why a run that stopped has no checkpoint, from its run.json. */
-export function whyNoCheckpoint(run: Readonly<RunJson>): string {
+/** Why a stopped run in `dir` has no checkpoint, from its run.json (and its kind, from resolved.json). */
+export function whyNoCheckpoint(dir: string, run: Readonly<RunJson>): string {
   const threads = (run.train_workers as { workers?: unknown } | undefined)?.workers;
-  return typeof threads === 'number' && threads > 1
-    ? `it trained on ${threads} threads (train.workers), which are not checkpointed`
-    : 'it stopped before its first checkpoint (the end of epoch 1, or of epoch train.checkpoint_every)';
+  if (typeof threads === 'number' && threads > 1) return `it trained on ${threads} threads (train.workers), which are not checkpointed`;
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(fs.readFileSync(path.join(dir, 'resolved.json'), 'utf8')) as { spec?: { model?: { kind?: unknown } } }).spec?.model?.kind;
+  } catch {
+    kind = undefined;
+  }
+  if (isModelKind(kind) && !modelKindRegistry[kind].trainable) return `model.kind ${kind} is fitted in one step, without epochs to checkpoint`;
+  return 'it stopped before its first checkpoint (the end of epoch 1, or of epoch train.checkpoint_every)';
 }
 
 export interface ResumableRun {
@@ -64,7 +71,7 @@ export function claimRunForResume(dirArg: string, probe: LivenessProbe = systemP
     was = 'interrupted';
   }
   const checkpoint = checkpointFile(dir);
-  if (!checkpoint) throw new UserError(`--resume ${dirArg}: this run has no checkpoint (${CHECKPOINT_FILE}): ${whyNoCheckpoint(previous)}; it would need a rerun from scratch: ${rerun}`);
+  if (!checkpoint) throw new UserError(`--resume ${dirArg}: this run has no checkpoint (${CHECKPOINT_FILE}): ${whyNoCheckpoint(dir, previous)}; it would need a rerun from scratch: ${rerun}`);
   const judged = inodeOf(dir);
   if (judged === null || !acquireTakeover(dir, judged, probe)) {
     throw new UserError(`--resume ${dirArg}: another process is taking this run over right now (a sweep rerun or another --resume); leave it to that one`);

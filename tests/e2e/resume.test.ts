@@ -110,6 +110,16 @@ describe('aelab run --resume', () => {
     const withSet = await runCli(['run', '--resume', runDir, '--set', 'train.epochs=9'], { cwd: dir });
     expect(withSet.code).toBe(2);
     expect(withSet.stderr).toContain('--set cannot be combined with it');
+
+    // PCA has no epochs, so nothing to checkpoint: an interrupted pca run is rerun from scratch.
+    const pca = await runCli(['run', writeSpec(dir, 'pca', tinyDeepSpec.replace('kind: deep', 'kind: pca')), '--runs-dir', runsDir], { cwd: dir });
+    expect(pca.code, pca.stderr).toBe(0);
+    const pcaDir = path.join(runsDir, 'pca', '0001');
+    const pcaJson = path.join(pcaDir, 'run.json');
+    fs.writeFileSync(pcaJson, JSON.stringify({ ...readJson(pcaJson), status: 'interrupted', signal: 'SIGINT' }));
+    const pcaResume = await runCli(['run', '--resume', pcaDir], { cwd: dir });
+    expect(pcaResume.code).toBe(1);
+    expect(pcaResume.stderr).toContain(`this run has no checkpoint (checkpoint.bin): model.kind pca is fitted in one step, without epochs to checkpoint; it would need a rerun from scratch: aelab run ${pcaDir}`);
   }, 120_000);
 });
 

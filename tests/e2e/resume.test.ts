@@ -53,6 +53,7 @@ async function interruptedAndResumedMatchesUninterrupted(name: string, yaml: str
   // Same folder, finished: the checkpoint is gone, no takeover marker is left behind.
   expect(fs.readdirSync(runDir).filter((f) => f.startsWith('.') || f === 'checkpoint.bin')).toEqual([]);
   expect(outcome(runDir)).toEqual(outcome(path.join(runsDir, name, '0001')));
+  expect(fs.readFileSync(path.join(runDir, 'report.html'), 'utf8')).toMatch(new RegExp(`Resumed</dt><dd>after epoch ${epoch} \\((interrupted by SIGINT|lost)\\) at `));
   return { dir, runsDir, runDir, cut, resumed };
 }
 

@@ -5,7 +5,7 @@
 // reference (bench/vae_reference.py): test ELBO with its KL and reconstruction parts, IWAE-100 on
 // the first 500 test images and on the whole test split, active units, test MSE of g(μ(x)).
 //
-//   node bin/run-ts.mjs bench/vae-156.ts [--epochs 30] [--seed 42] [--init glorot|fan-in-uniform] [--json out.json]
+//   node bin/run-ts.mjs bench/vae-156.ts [--epochs 30] [--seed 42] [--init fan-in-uniform|glorot] [--json out.json]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../src/data/index.ts';
@@ -17,7 +17,7 @@ import { buildVae, type VaeInit } from '../src/model/vae.ts';
 import { writeJsonAtomic } from '../src/shared/fs.ts';
 import { createRng, deriveSeed } from '../src/shared/random.ts';
 
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '30' }, seed: { type: 'string', default: '42' }, init: { type: 'string', default: 'glorot' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { epochs: { type: 'string', default: '30' }, seed: { type: 'string', default: '42' }, init: { type: 'string', default: 'fan-in-uniform' }, json: { type: 'string' } } });
 const init = values.init as VaeInit;
 if (init !== 'glorot' && init !== 'fan-in-uniform') throw new Error(`--init must be glorot or fan-in-uniform, got ${values.init}`);
 const epochs = Number(values.epochs);

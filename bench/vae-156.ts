@@ -4,6 +4,8 @@
 // {1, 5, 6} (16,583 train). Prints and writes (--json) the numbers to set against the PyTorch
 // reference (bench/vae_reference.py): test ELBO with its KL and reconstruction parts, IWAE-100 on
 // the first 500 test images and on the whole test split, active units, test MSE of g(μ(x)).
+// --init glorot starts the Dense layers as Keras does instead of the VAE's default (PyTorch's
+// nn.Linear init), to measure what that difference is worth.
 //
 //   node bin/run-ts.mjs bench/vae-156.ts [--epochs 30] [--seed 42] [--init fan-in-uniform|glorot] [--json out.json]
 import { parseArgs } from 'node:util';

@@ -84,7 +84,7 @@ describe('vae: shapes and parts', () => {
   it('starts its Dense layers as PyTorch does (fan-in-uniform: weights and biases in ±1/√fan_in) or as Keras does (glorot: zero biases)', () => {
     // Layer → its fan-in in the 64-32-(2, 2)-32-64 toy: the decoder's first layer sees the 2-d code.
     const fanIns: Record<string, number> = { encoder_1: 64, z_mean: 32, z_log_var: 32, decoder_1: 2, reconstruction: 32 };
-    const maxAbs = (values: Float32Array | Int32Array | Uint8Array) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const maxAbs = (values: ArrayLike<number>) => Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const pytorchLike = toy({ init: 'fan-in-uniform' });
     const keras = toy({ init: 'glorot' });
     for (const [name, fanIn] of Object.entries(fanIns)) {

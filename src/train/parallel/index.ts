@@ -25,7 +25,9 @@ import {
   STATE,
   STATE_STOPPING,
   STEP,
+  gradientMsSlot,
   sharedViews,
+  updateMsSlot,
   type FaultInjection,
   type ReplicaRecipe,
   type SharedViews,
@@ -33,7 +35,7 @@ import {
   type WorkerReply,
 } from './protocol.ts';
 import { Replica } from './replica.ts';
-import { createShardOptimizer, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
+import { createShardOptimizer, parameterRange, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
 
 export { dataParallelBlocker, resolveWorkers, type WorkersDecision, type WorkersRequest, type WorkersRequestContext } from './workers-setting.ts';
 export type { ReplicaRecipe, FaultInjection } from './protocol.ts';
@@ -63,6 +65,9 @@ export interface PhaseTimings {
   update: number;
   wait_updated: number;
   load: number;
+  /** The worker threads' gradient and update, summed over them (÷ threads − 1 for a mean). */
+  worker_gradient: number;
+  worker_update: number;
 }
 
 /** One optimizer step at a time on several threads; see the file comment. */
@@ -81,7 +86,7 @@ export class DataParallelTrainer {
   private alive = 0;
   private steps = 0;
   /** Milliseconds this thread spent in each phase of its steps, summed (the bench's profile). */
-  readonly timings: PhaseTimings = { steps: 0, wait_start: 0, gradient: 0, wait_gradients: 0, update: 0, wait_updated: 0, load: 0 };
+  readonly timings: PhaseTimings = { steps: 0, wait_start: 0, gradient: 0, wait_gradients: 0, update: 0, wait_updated: 0, load: 0, worker_gradient: 0, worker_update: 0 };
 
   private constructor(private readonly opts: DataParallelOptions) {
     this.failed.catch(() => {});
@@ -93,8 +98,8 @@ export class DataParallelTrainer {
     this.views.scalars[LEARNING_RATE] = opts.learningRate;
     const barrier = (at: number) => new SharedBarrier(this.views.control.subarray(at, at + BARRIER_INTS), threads);
     this.barriers = { start: barrier(BARRIER_START), gradients: barrier(BARRIER_GRADIENTS), updated: barrier(BARRIER_UPDATED) };
-    const [from, to] = partRange(paramCount, threads, 0);
-    this.optimizer = createShardOptimizer(opts.optimizer, threads, from, to);
+    const [from, to] = parameterRange(paramCount, threads, 0);
+    this.optimizer = createShardOptimizer(opts.optimizer, threads, from, to, { memory: this.views.arena, layout: this.views.layout });
     this.replica.storeParams(this.views.params);
 
     for (let thread = 1; thread < threads; thread++) {
@@ -197,6 +202,10 @@ export class DataParallelTrainer {
     this.replica.loadParams(params);
     lap('load');
     t.steps++;
+    for (let w = 1; w < threads; w++) {
+      t.worker_gradient += scalars[gradientMsSlot(threads, w)]! / (threads - 1);
+      t.worker_update += scalars[updateMsSlot(threads, w)]! / (threads - 1);
+    }
     let loss = 0;
     for (let t = 0; t < threads; t++) loss += scalars[LOSSES + t]!;
     return loss;

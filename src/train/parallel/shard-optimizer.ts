@@ -7,7 +7,11 @@
 //
 // Why not call the tfjs optimizer: its ~10 element-wise kernels over every parameter, each
 // allocating its output, were ~14 % of a single-thread step; a fused loop over a shard of the
-// parameters is a few milliseconds and is split between the threads.
+// parameters is a few milliseconds and is split between the threads. Adam, the default, runs as a
+// WebAssembly SIMD loop over the shared arena (./simd-adam.ts) where the engine supports it, in
+// float32 as tfjs does; the loops below are its fallback and the other optimizers.
+import type { ArenaLayout } from './protocol.ts';
+import { instantiateSimdAdam } from './simd-adam.ts';
 
 export type ShardOptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export const shardOptimizerKinds: readonly ShardOptimizerKind[] = ['adam', 'sgd', 'rmsprop'];
@@ -26,13 +30,22 @@ export interface ShardOptimizer {
   update(params: Float32Array, grads: readonly Float32Array[], step: number, learningRate: number): void;
 }
 
-/** The optimizer for parameters [from, to) of a run on `threads` threads (one gradient each). */
-export function createShardOptimizer(kind: ShardOptimizerKind, threads: number, from: number, to: number): ShardOptimizer {
+/** The shared arena the parameters and gradients live in (see ./protocol.ts), for the SIMD update. */
+export interface ShardArena {
+  memory: WebAssembly.Memory;
+  layout: ArenaLayout;
+}
+
+/**
+ * The optimizer for parameters [from, to) of a run on `threads` threads (one gradient each). With
+ * `arena` (and `from` a multiple of 4), Adam takes the SIMD path.
+ */
+export function createShardOptimizer(kind: ShardOptimizerKind, threads: number, from: number, to: number, arena?: ShardArena): ShardOptimizer {
   if (!(from >= 0 && to >= from)) throw new Error(`createShardOptimizer: bad range [${from}, ${to})`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`createShardOptimizer: bad thread count ${threads}`);
   switch (kind) {
     case 'adam':
-      return adam(threads, from, to);
+      return (arena !== undefined && from % 4 === 0 ? simdAdam(threads, from, to, arena) : null) ?? adam(threads, from, to);
     case 'sgd':
       return sgd(threads, from, to);
     case 'rmsprop':
@@ -114,6 +127,44 @@ function adam(threads: number, from: number, to: number): ShardOptimizer {
   };
 }
 
+/**
+ * Adam on the arena with the SIMD loop: the moments live in the arena (this thread's range of
+ * them), the gradients are summed in thread order — two inline, more into thread 0's gradient
+ * first (only this thread reads that range of it). Null where the engine has no wasm SIMD.
+ */
+function simdAdam(threads: number, from: number, to: number, arena: ShardArena): ShardOptimizer | null {
+  const kernels = instantiateSimdAdam(arena.memory);
+  if (kernels === null) return null;
+  const { layout } = arena;
+  // Whole lanes: a range ending at the parameter count runs on into the arena's zero padding.
+  const count = Math.min(Math.ceil((to - from) / 4) * 4, layout.stride - from);
+  const byte = (base: number) => base + from * 4;
+  const grads = layout.grads.map((offset) => new Float32Array(arena.memory.buffer, offset, layout.stride));
+  let accBeta1 = Math.fround(ADAM_BETA1);
+  let accBeta2 = Math.fround(ADAM_BETA2);
+  let stepsTaken = 0;
+  return {
+    update(_params, _grads, step, learningRate) {
+      if (step !== stepsTaken + 1) throw new Error(`adam shard: step ${step} after ${stepsTaken}`);
+      const lrCorrected = learningRate / (1 - accBeta1);
+      const secondCorrection = 1 / (1 - accBeta2);
+      if (threads === 2) {
+        kernels.adam2(byte(layout.params), byte(layout.grads[0]!), byte(layout.grads[1]!), byte(layout.m), byte(layout.v), count, lrCorrected, secondCorrection, ADAM_BETA1, ADAM_BETA2, 1 - ADAM_BETA1, 1 - ADAM_BETA2, EPSILON);
+      } else {
+        const sum = grads[0]!;
+        for (let w = 1; w < threads; w++) {
+          const g = grads[w]!;
+          for (let i = from; i < from + count; i++) sum[i] = sum[i]! + g[i]!;
+        }
+        kernels.adam1(byte(layout.params), byte(layout.grads[0]!), byte(layout.m), byte(layout.v), count, lrCorrected, secondCorrection, ADAM_BETA1, ADAM_BETA2, 1 - ADAM_BETA1, 1 - ADAM_BETA2, EPSILON);
+      }
+      accBeta1 = Math.fround(accBeta1 * ADAM_BETA1);
+      accBeta2 = Math.fround(accBeta2 * ADAM_BETA2);
+      stepsTaken = step;
+    },
+  };
+}
+
 function sgd(threads: number, from: number, to: number): ShardOptimizer {
   const scratch = threads > 2 ? new Float64Array(to - from) : null;
   return {
@@ -155,6 +206,15 @@ function rmsprop(threads: number, from: number, to: number): ShardOptimizer {
       }
     },
   };
+}
+
+/**
+ * [from, to) of thread `p`'s share of the `count` parameters: near-equal contiguous parts that
+ * start on whole SIMD lanes (multiples of 4).
+ */
+export function parameterRange(count: number, parts: number, p: number): [number, number] {
+  const start = (q: number) => (q >= parts ? count : Math.floor((q * count) / parts / 4) * 4);
+  return [start(p), start(p + 1)];
 }
 
 /** [from, to) of part `p` of `parts` near-equal contiguous parts of 0..count. */

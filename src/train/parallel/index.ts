@@ -21,6 +21,7 @@ import {
   EPOCH,
   LEARNING_RATE,
   LOSSES,
+  PARAMS_VERSION,
   ROWS,
   STATE,
   STATE_STOPPING,
@@ -56,6 +57,17 @@ export interface DataParallelOptions {
   dim: number;
   faults?: FaultInjection;
 }
+
+export interface DataParallelOptimizerState {
+  optimizer: ShardOptimizerKind;
+  /** Optimizer steps taken. */
+  steps: number;
+  /** The optimizer's moment vectors over the flat parameter vector, in MOMENT_VECTORS order. */
+  moments: Float32Array[];
+}
+
+/** Which arena vectors hold each optimizer's state. */
+const MOMENT_VECTORS: Record<ShardOptimizerKind, ('m' | 'v')[]> = { adam: ['m', 'v'], rmsprop: ['m'], sgd: [] };
 
 export interface PhaseTimings {
   steps: number;
@@ -209,6 +221,39 @@ export class DataParallelTrainer {
     let loss = 0;
     for (let t = 0; t < threads; t++) loss += scalars[LOSSES + t]!;
     return loss;
+  }
+
+  /**
+   * The optimizer's state, for a checkpoint: the steps taken and copies of its moment vectors
+   * (Adam: m and v; RMSProp: the mean square; SGD: none), each over the flat parameter vector.
+   * Only between steps.
+   */
+  optimizerState(): DataParallelOptimizerState {
+    this.check();
+    const { arena, layout } = this.views;
+    const count = this.replica.layout.count;
+    const vectors = MOMENT_VECTORS[this.opts.optimizer].map((which) => new Float32Array(arena.buffer, layout[which], count).slice());
+    return { optimizer: this.opts.optimizer, steps: this.steps, moments: vectors };
+  }
+
+  /**
+   * Continues from a checkpoint: the model's variables must already hold the checkpoint's weights;
+   * sets the optimizer's state from `state` (what optimizerState() returned then) and has every
+   * worker reload the weights before its next step.
+   */
+  restore(state: DataParallelOptimizerState): void {
+    this.check();
+    const { optimizer } = this.opts;
+    const count = this.replica.layout.count;
+    const names = MOMENT_VECTORS[optimizer];
+    if (state.optimizer !== optimizer || state.moments.length !== names.length || state.moments.some((v) => v.length !== count) || !(Number.isInteger(state.steps) && state.steps >= 0)) {
+      throw new Error(`DataParallelTrainer.restore: the state is for ${state.optimizer} with ${state.moments.length} vectors of ${state.moments[0]?.length ?? 0}, this run's optimizer is ${optimizer} over ${count} parameters`);
+    }
+    const { arena, layout, control } = this.views;
+    names.forEach((which, i) => new Float32Array(arena.buffer, layout[which], count).set(state.moments[i]!));
+    this.replica.storeParams(this.views.params);
+    this.steps = state.steps;
+    Atomics.add(control, PARAMS_VERSION, 1);
   }
 
   /** Stops and ends the worker threads (idempotent); resolves when every one has exited. */

@@ -17,7 +17,9 @@ export const EPOCH = 3;
 export const BARRIER_START = 4;
 export const BARRIER_GRADIENTS = BARRIER_START + BARRIER_INTS;
 export const BARRIER_UPDATED = BARRIER_GRADIENTS + BARRIER_INTS;
-export const CONTROL_INTS = BARRIER_UPDATED + BARRIER_INTS;
+/** Bumped when the main thread replaces the parameters between steps (a restored checkpoint): workers reload them. */
+export const PARAMS_VERSION = BARRIER_UPDATED + BARRIER_INTS;
+export const CONTROL_INTS = PARAMS_VERSION + 1;
 
 export const STATE_RUNNING = 0;
 export const STATE_STOPPING = 1;

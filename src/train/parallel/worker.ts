@@ -17,6 +17,7 @@ import {
   EPOCH,
   LEARNING_RATE,
   LOSSES,
+  PARAMS_VERSION,
   ROWS,
   STATE,
   STATE_RUNNING,
@@ -67,6 +68,7 @@ async function serve(init: WorkerInit): Promise<void> {
   const [from, to] = parameterRange(paramCount, threads, thread);
   const optimizer = createShardOptimizer(init.optimizer, threads, from, to, { memory: views.arena, layout: views.layout });
   replica.loadParams(params);
+  let paramsVersion = Atomics.load(control, PARAMS_VERSION);
   reply({ type: 'ready' });
 
   for (;;) {
@@ -75,6 +77,10 @@ async function serve(init: WorkerInit): Promise<void> {
     const rows = Atomics.load(control, ROWS);
     const step = Atomics.load(control, STEP);
     const epoch = Atomics.load(control, EPOCH);
+    if (Atomics.load(control, PARAMS_VERSION) !== paramsVersion) {
+      paramsVersion = Atomics.load(control, PARAMS_VERSION);
+      replica.loadParams(params);
+    }
     if (init.faults?.throwAtStep === step && thread === 1) throw new Error(`injected fault at step ${step}`);
     if (init.faults?.exitAtStep === step && thread === 1) process.exit(3);
     const [rowFrom, rowTo] = partRange(rows, threads, thread);

@@ -212,13 +212,15 @@ export interface TrainSpec {
   input_noise?: { kind: 'gaussian'; std: number } | { kind: 'masking'; fraction: number };
   /**
    * Threads one run trains on: each computes the gradient of its slice of every batch
-   * (data-parallel, wasm backend). 1 (the default: two threads measured slower than one on this
-   * project's busy 2-core machine, so data parallelism is opt-in until measured on a quiet one);
-   * auto: the machine's cores, shared among a sweep's --jobs; 1 on tfjs-node (it already uses
-   * every core), on the cpu backend, for model kinds that do not declare data-parallel support,
-   * with dropout, batch norm, weight decay, gradient clipping or adamw, and for steps too small to
-   * gain. N threads give the results of one thread to float32 rounding, and the same N repeats
-   * exactly; not part of the spec hash. Default: `1`.
+   * (data-parallel, wasm backend). auto (the default): the machine's cores, shared among a sweep's
+   * --jobs (so jobs × threads never exceeds the cores); 1 on tfjs-node (it already uses every
+   * core), on the cpu backend, for model kinds that do not declare data-parallel support (the
+   * VAE), with dropout, batch norm, weight decay, gradient clipping, adamw, input noise or
+   * code_l1, and for steps too small to gain (parameters × batch size below 6e7; the lecture model
+   * at batch 64 and up is above). Two threads train the lecture model ~1.5–1.65× as fast as one on
+   * 2 free cores, but slower than one when other work keeps the cores busy: set 1 on a shared
+   * machine. N threads give the results of one thread to float32 rounding, and the same N repeats
+   * exactly; not part of the spec hash. Default: `"auto"`.
    */
   workers: 'auto' | number;
 }

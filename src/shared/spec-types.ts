@@ -82,7 +82,10 @@ export interface ModelSpec {
    * f and g linear, trained by gradient descent. deep: dense layers with nonlinear activations.
    * vae: variational autoencoder (Kingma & Welling 2014): the deep encoder ends in two heads, the
    * mean μ(x) and log-variance log σ²(x) of q(z|x); trained on the negative ELBO; encode gives
-   * μ(x). Default: `"deep"`.
+   * μ(x). Its Dense layers start as PyTorch's nn.Linear does (weights and biases uniform in
+   * ±1/√fan_in, as in PyTorch's VAE example and the issue-12 reference), which measured closer to
+   * that reference than the Glorot-uniform weights and zero biases that linear and deep use
+   * (Keras' default). Default: `"deep"`.
    */
   kind: 'pca' | 'linear' | 'deep' | 'vae';
   /** Size of the latent code z. Default: `2`. */

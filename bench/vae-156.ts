@@ -4,8 +4,10 @@
 // {1, 5, 6} (16,583 train). Prints and writes (--json) the numbers to set against the PyTorch
 // reference (bench/vae_reference.py): test ELBO with its KL and reconstruction parts, IWAE-100 on
 // the first 500 test images and on the whole test split, active units, test MSE of g(μ(x)).
+// --init glorot starts the Dense layers as Keras does instead of the VAE's default (PyTorch's
+// nn.Linear init), to measure what that difference is worth.
 //
-//   node bin/run-ts.mjs bench/vae-156.ts [--epochs 30] [--seed 42] [--json out.json]
+//   node bin/run-ts.mjs bench/vae-156.ts [--epochs 30] [--seed 42] [--init fan-in-uniform|glorot] [--json out.json]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../src/data/index.ts';
@@ -13,11 +15,13 @@ import { activeUnits } from '../src/evaluate/code-stats.ts';
 import { computeReconstructionMetrics } from '../src/evaluate/metrics.ts';
 import { selectBackend } from '../src/model/index.ts';
 import { negativeElbo } from '../src/kinds/model/vae.ts';
-import { buildVae } from '../src/model/vae.ts';
+import { buildVae, type VaeInit } from '../src/model/vae.ts';
 import { writeJsonAtomic } from '../src/shared/fs.ts';
 import { createRng, deriveSeed } from '../src/shared/random.ts';
 
-const { values } = parseArgs({ options: { epochs: { type: 'string', default: '30' }, seed: { type: 'string', default: '42' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { epochs: { type: 'string', default: '30' }, seed: { type: 'string', default: '42' }, init: { type: 'string', default: 'fan-in-uniform' }, json: { type: 'string' } } });
+const init = values.init as VaeInit;
+if (init !== 'glorot' && init !== 'fan-in-uniform') throw new Error(`--init must be glorot or fan-in-uniform, got ${values.init}`);
 const epochs = Number(values.epochs);
 const seed = Number(values.seed);
 const backend = await selectBackend();
@@ -27,7 +31,7 @@ const { dim } = data;
 const n = data.train.count;
 console.log(`data: ${n} train / ${data.validation.count} val / ${data.test.count} test`);
 
-const model = buildVae({ inputDim: dim, latent: 2, encoder: [500, 300], decoder: [300, 500], activation: 'relu', likelihood: 'bernoulli', seed, objective: negativeElbo });
+const model = buildVae({ inputDim: dim, latent: 2, encoder: [500, 300], decoder: [300, 500], activation: 'relu', likelihood: 'bernoulli', seed, init, objective: negativeElbo });
 const optimizer = tf.train.adam(1e-3);
 const variables = model.trainableVariables();
 const rng = createRng(deriveSeed(seed, 'shuffle'));
@@ -63,6 +67,7 @@ const result = {
   backend: backend.name,
   epochs,
   seed,
+  init,
   elbo_test: evidence.elbo,
   kl_test: evidence.kl,
   reconstruction_nll_test: evidence.reconstruction_nll,

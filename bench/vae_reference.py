@@ -7,7 +7,11 @@
 # test ELBO (one ε per image), its KL and reconstruction parts, IWAE with 100 samples on the first
 # 500 test images, and the test MSE of sigmoid(g(μ(x))), all in nats per image.
 #
-#   /usr/bin/python3 bench/vae_reference.py [--epochs 30] [--seed 0] [--threads 1] [--json out.json]
+# --init glorot swaps PyTorch's default Linear init (kaiming_uniform(a=√5) weights, U(±1/√fan_in)
+# biases) for Keras' / tfjs' (glorot_uniform weights, zero biases), and --adam-eps sets Adam's
+# epsilon (PyTorch 1e-8, tfjs 1e-7), to measure what each difference from aelab is worth.
+#
+#   /usr/bin/python3 bench/vae_reference.py [--epochs 30] [--seed 0] [--threads 1] [--init torch|glorot] [--adam-eps 1e-8] [--json out.json]
 import argparse
 import json
 import math
@@ -86,6 +90,8 @@ def main():
     ap.add_argument('--epochs', type=int, default=30)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--init', choices=['torch', 'glorot'], default='torch')
+    ap.add_argument('--adam-eps', type=float, default=1e-8)
     ap.add_argument('--json')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -99,7 +105,12 @@ def main():
     print(f'train {len(train)}, test {len(test)}, torch {torch.__version__}, threads {args.threads}')
 
     model = Vae()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if args.init == 'glorot':
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=args.adam_eps)
     start = time.time()
     for epoch in range(1, args.epochs + 1):
         perm = torch.randperm(len(train))
@@ -127,6 +138,8 @@ def main():
         'test_mse': mse,
         'epochs': args.epochs,
         'seed': args.seed,
+        'init': args.init,
+        'adam_eps': args.adam_eps,
         'train_seconds': time.time() - start,
     }
     print(json.dumps(result, indent=2))

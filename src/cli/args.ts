@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 
 import { isUserError } from '../shared/errors.ts';
+import { MIN_STALE_AFTER_MS, parseDuration } from '../shared/liveness.ts';
 import { closest, parseSetArgs } from '../spec/index.ts';
 import { UsageError } from './exit.ts';
 
@@ -109,4 +110,15 @@ export function parseSetFlags(sets: readonly string[] | undefined): Record<strin
     }
     throw err;
   }
+}
+
+/** --stale-after DURATION → milliseconds (undefined: the default). */
+export function readStaleAfter(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === null) throw new UsageError(`--stale-after ${text}: expected a duration such as 90s, 10m or 2h`);
+  if (ms < MIN_STALE_AFTER_MS) {
+    throw new UsageError(`--stale-after ${text}: must be at least ${MIN_STALE_AFTER_MS / 1000}s: runs beat every 30 s, so anything shorter would call live runs lost`);
+  }
+  return ms;
 }

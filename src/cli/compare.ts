@@ -2,10 +2,9 @@
 import path from 'node:path';
 
 import { compareRuns, type CompareFormat } from '../pipeline/compare.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, readStaleAfter } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, UsageError } from './exit.ts';
-import { readStaleAfter } from './run.ts';
 
 const usage = 'aelab compare <run folders|sweep folder|globs…> [--baseline RUN|KEY=VALUE] [--group-by KEYS] [--metrics A,B,…] [--format table|md|csv|json] [--sort COLUMN] [--out DIR] [--stale-after DURATION]';
 const FORMATS: CompareFormat[] = ['table', 'md', 'csv', 'json'];

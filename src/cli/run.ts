@@ -3,13 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { MIN_STALE_AFTER_MS, parseDuration, parseShardArg } from '../pipeline/plan.ts';
+import { parseShardArg } from '../pipeline/plan.ts';
 import { claimForResume, loadSpecForRun, prepareBackend, releaseResume, resumeRun, runSingle, type BackendName, type RunOutcome } from '../pipeline/run.ts';
 import { runSweep } from '../pipeline/sweep.ts';
 import { startWorkerPool } from '../pipeline/workers.ts';
 import { InterruptedError, isUserError } from '../shared/errors.ts';
 import { shellQuote } from '../shared/shell.ts';
-import { parseCommandArgs, parseSetFlags } from './args.ts';
+import { parseCommandArgs, parseSetFlags, readStaleAfter } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, internalErrorReport } from './exit.ts';
 import { expandFileArgs } from './files.ts';
@@ -216,15 +216,4 @@ function readShard(text: string, env: Record<string, string | undefined>): Retur
     if (isUserError(err)) throw new UsageError(err.message);
     throw err;
   }
-}
-
-/** --stale-after DURATION → milliseconds (undefined: the default). */
-export function readStaleAfter(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === null) throw new UsageError(`--stale-after ${text}: expected a duration such as 90s, 10m or 2h`);
-  if (ms < MIN_STALE_AFTER_MS) {
-    throw new UsageError(`--stale-after ${text}: must be at least ${MIN_STALE_AFTER_MS / 1000}s: runs beat every 30 s, so anything shorter would call live runs lost`);
-  }
-  return ms;
 }

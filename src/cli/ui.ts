@@ -2,11 +2,11 @@
 import path from 'node:path';
 
 import { startUiServer } from '../ui/server.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, readStaleAfter } from './args.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './exit.ts';
 
-const usage = 'aelab ui [--runs-dir DIR] [--port N] [--host H]';
+const usage = 'aelab ui [--runs-dir DIR] [--port N] [--host H] [--stale-after DURATION]';
 
 export const uiCommand: Command = {
   usage,
@@ -23,12 +23,14 @@ options:
   --host H        address to listen on (default 127.0.0.1, this machine only). Any other
                   address makes every run readable from the network; on a cluster, keep the
                   default and use an SSH tunnel: ssh -L 8765:127.0.0.1:8765 login-node
+  --stale-after D a running run whose heartbeat is older than D shows as lost (default 10m;
+                  as for aelab run and compare)
   -h, --help      show this help`,
 
   async run(args, ctx) {
     const { values } = parseCommandArgs(
       args,
-      { 'runs-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+      { 'runs-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'stale-after': { type: 'string' } },
       { max: 0 },
     );
     const port = values.port === undefined ? 8765 : Number(values.port);
@@ -36,7 +38,8 @@ options:
       throw new UsageError(`--port ${values.port}: give a port number from 0 to 65535`);
     const host = values.host ?? '127.0.0.1';
     const runsDir = path.resolve(ctx.cwd, values['runs-dir'] ?? 'runs');
-    const server = await startUiServer({ runsDir, host, port });
+    const staleAfterMs = readStaleAfter(values['stale-after']);
+    const server = await startUiServer({ runsDir, host, port, ...(staleAfterMs === undefined ? {} : { staleAfterMs }) });
     if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
       ctx.err(
         `aelab ui: warning: listening on ${host}: anyone who can reach this machine on port ${new URL(server.url).port} can read every run in ${runsDir}. ` +

@@ -320,21 +320,32 @@ export function buildNetwork(opts: NetworkOptions): NetworkAutoencoder {
   );
 }
 
-/** A Dense layer with seeded Glorot-uniform weights and zero biases; inputShape only for a model's first layer. */
-export function denseLayer(name: string, units: number, activation: LayerActivation, seed: number, inputShape?: number[]): tf.layers.Layer {
+/**
+ * How a Dense layer's weights start. glorot: Keras' and tfjs' default, Glorot-uniform weights and
+ * zero biases (every `deep` model). fan-in-uniform: PyTorch's nn.Linear default, weights and biases
+ * uniform in ±1/√fan_in (kaiming_uniform with a = √5 is exactly that bound), which the VAE uses.
+ */
+export type DenseInit = { kind: 'glorot' } | { kind: 'fan-in-uniform'; fanIn: number };
+
+/** A seeded Dense layer (Glorot-uniform weights and zero biases unless `init` says otherwise); inputShape only for a model's first layer. */
+export function denseLayer(name: string, units: number, activation: LayerActivation, seed: number, inputShape?: number[], init: DenseInit = { kind: 'glorot' }): tf.layers.Layer {
+  const bound = init.kind === 'fan-in-uniform' ? 1 / Math.sqrt(init.fanIn) : 0;
   return tf.layers.dense({
     name,
     units,
     activation,
-    kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
-    biasInitializer: 'zeros',
+    kernelInitializer:
+      init.kind === 'fan-in-uniform'
+        ? tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: layerSeed(seed, name) })
+        : tf.initializers.glorotUniform({ seed: layerSeed(seed, name) }),
+    biasInitializer: init.kind === 'fan-in-uniform' ? tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: layerSeed(seed, `${name}:bias`) }) : 'zeros',
     ...(inputShape ? { inputShape } : {}),
   });
 }
 
 /** One hidden layer of the schema's activation: a Dense, plus a LeakyReLU layer for leaky_relu. */
-export function hiddenLayers(name: string, units: number, activation: HiddenActivation, seed: number, inputShape?: number[]): tf.layers.Layer[] {
-  const dense = denseLayer(name, units, TFJS_ACTIVATION[activation] ?? 'linear', seed, inputShape);
+export function hiddenLayers(name: string, units: number, activation: HiddenActivation, seed: number, inputShape?: number[], init?: DenseInit): tf.layers.Layer[] {
+  const dense = denseLayer(name, units, TFJS_ACTIVATION[activation] ?? 'linear', seed, inputShape, init);
   return activation === 'leaky_relu' ? [dense, tf.layers.leakyReLU({ name: `${name}_leaky_relu`, alpha: LEAKY_RELU_ALPHA })] : [dense];
 }
 

@@ -114,7 +114,7 @@ async function comparisonPage(comparison: Comparison, pageDir: string, options: 
 export async function compareToHtml(dirs: string[], opts: { sort?: string; pageDir: string; tableOnly?: boolean }): Promise<string> {
   const comparison = buildComparison(dirs.map((dir) => loadComparedRun(dir)), { sort: opts.sort });
   const page = await comparisonPage(comparison, opts.pageDir, { explorer: !opts.tableOnly });
-  return opts.tableOnly ? renderComparisonTable(page) : (await renderComparison(page)).html;
+  return opts.tableOnly ? renderComparisonTable(page) : (await renderComparison({ ...page, chartFilesWritten: false })).html;
 }
 
 /** One chart point per group with a model kind and latent size: its mean test MSE ± std. */

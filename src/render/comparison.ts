@@ -50,6 +50,12 @@ export interface ComparisonInput {
   /** Points of the MSE-vs-latent chart; when absent, taken from each run's kind, latent and metrics.test_mse. */
   chart?: ComparisonPoint[];
   groups?: ComparisonGroups | null;
+  /**
+   * Whether the chart files will be written beside the page (`aelab compare`), so that its
+   * captions may link them; false for a page built in memory (`aelab ui`), whose captions then
+   * say how to get the files instead of linking ones that do not exist.
+   */
+  chartFilesWritten?: boolean;
   /** Caveats shown above the table. */
   notes?: string[];
   /**
@@ -161,14 +167,14 @@ function pictureCards(runs: ComparisonRun[], pick: (r: ComparisonRun) => string 
 }
 
 /** A chart as a figure (PNG embedded, caption linking the PNG and SVG written beside the page), or null without a spec. */
-async function chartFigure(spec: TopLevelSpec | null, pngName: string, svgName: string, alt: string, caption: string): Promise<{ html: string; files: RenderedFile[] } | null> {
+async function chartFigure(spec: TopLevelSpec | null, pngName: string, svgName: string, alt: string, caption: string, filesWritten = true): Promise<{ html: string; files: RenderedFile[] } | null> {
   if (!spec) return null;
   const chart = await renderVegaLite(spec);
   const width = chart.png.readUInt32BE(16);
   const height = chart.png.readUInt32BE(20);
   const html =
     `<figure><img class="chart" src="${pngDataUri(chart.png)}" width="${Math.round(width / CHART_ZOOM)}" height="${Math.round(height / CHART_ZOOM)}" alt="${escapeHtml(alt)}">` +
-    `<figcaption>${escapeHtml(caption)} Also written as <a href="${pngName}">PNG</a> and <a href="${svgName}">SVG</a>.</figcaption></figure>`;
+    `<figcaption>${escapeHtml(caption)} ${filesWritten ? `Also written as <a href="${pngName}">PNG</a> and <a href="${svgName}">SVG</a>.` : `<code>aelab compare</code> writes it as ${pngName} and ${svgName}.`}</figcaption></figure>`;
   return { html, files: [{ name: pngName, data: chart.png }, { name: svgName, data: chart.svg }] };
 }
 
@@ -183,12 +189,14 @@ export async function renderComparison(input: ComparisonInput): Promise<{ html: 
   const mse = await chartFigure(comparisonChartSpec(chartPoints(input)), COMPARISON_CHART_PNG, COMPARISON_CHART_SVG, 'test MSE against latent size',
     input.chart?.some((p) => p.test_mse_std !== undefined)
       ? 'Mean test MSE of each group (dots; bars: ± one standard deviation over its runs) against its latent size; the line of each model kind joins its best group at each size.'
-      : 'Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size.');
+      : 'Test MSE of every run (dots) against its latent size; the line of each model kind joins its best run at each size.',
+    input.chartFilesWritten);
   if (mse) files.push(...mse.files);
   const chartHtml = mse?.html ?? '<p class="muted">No chart: no run has both a latent size and a test MSE.</p>';
   // fd_samples against latent size, when some run has quality metrics.
   const fd = await chartFigure(comparisonChartSpec(chartPoints(input), 'fd_samples'), COMPARISON_FD_CHART_PNG, COMPARISON_FD_CHART_SVG, 'fd_samples against latent size',
-    'fd_samples of every run (dots): the Fréchet distance between decoded density samples and the test images in the feature space of a digit classifier (lower is better); the line of each model kind joins its best run at each size.');
+    'fd_samples of every run (dots): the Fréchet distance between decoded density samples and the test images in the feature space of a digit classifier (lower is better); the line of each model kind joins its best run at each size.',
+    input.chartFilesWritten);
   if (fd) files.push(...fd.files);
   const fdChartHtml = fd ? `<h2>Sample quality against latent size</h2>${fd.html}` : '';
 

@@ -82,7 +82,10 @@ export interface ModelSpec {
    * f and g linear, trained by gradient descent. deep: dense layers with nonlinear activations.
    * vae: variational autoencoder (Kingma & Welling 2014): the deep encoder ends in two heads, the
    * mean μ(x) and log-variance log σ²(x) of q(z|x); trained on the negative ELBO; encode gives
-   * μ(x). Default: `"deep"`.
+   * μ(x). Its Dense layers start as PyTorch's nn.Linear does (weights and biases uniform in
+   * ±1/√fan_in, as in PyTorch's VAE example and the issue-12 reference), which measured closer to
+   * that reference than the Glorot-uniform weights and zero biases that linear and deep use
+   * (Keras' default). Default: `"deep"`.
    */
   kind: 'pca' | 'linear' | 'deep' | 'vae';
   /** Size of the latent code z. Default: `2`. */
@@ -209,13 +212,15 @@ export interface TrainSpec {
   input_noise?: { kind: 'gaussian'; std: number } | { kind: 'masking'; fraction: number };
   /**
    * Threads one run trains on: each computes the gradient of its slice of every batch
-   * (data-parallel, wasm backend). 1 (the default: two threads measured slower than one on this
-   * project's busy 2-core machine, so data parallelism is opt-in until measured on a quiet one);
-   * auto: the machine's cores, shared among a sweep's --jobs; 1 on tfjs-node (it already uses
-   * every core), on the cpu backend, for model kinds that do not declare data-parallel support,
-   * with dropout, batch norm, weight decay, gradient clipping or adamw, and for steps too small to
-   * gain. N threads give the results of one thread to float32 rounding, and the same N repeats
-   * exactly; not part of the spec hash. Default: `1`.
+   * (data-parallel, wasm backend). auto (the default): the machine's cores, shared among a sweep's
+   * --jobs (so jobs × threads never exceeds the cores); 1 on tfjs-node (it already uses every
+   * core), on the cpu backend, for model kinds that do not declare data-parallel support (the
+   * VAE), with dropout, batch norm, weight decay, gradient clipping, adamw, input noise or
+   * code_l1, and for steps too small to gain (parameters × batch size below 6e7; the lecture model
+   * at batch 64 and up is above). Two threads train the lecture model ~1.5–1.65× as fast as one on
+   * 2 free cores, but slower than one when other work keeps the cores busy: set 1 on a shared
+   * machine. N threads give the results of one thread to float32 rounding, and the same N repeats
+   * exactly; not part of the spec hash. Default: `"auto"`.
    */
   workers: 'auto' | number;
   /**
@@ -223,8 +228,8 @@ export interface TrainSpec {
    * state, random-number state, early-stopping state, history; only the latest is kept, written
    * atomically, and the last epoch is always checkpointed). `aelab run --resume RUN_DIR` continues
    * an interrupted or lost run from it, ending exactly as an uninterrupted run would (same seed
-   * and backend); a completed or failed run's checkpoint is deleted. Runs training on several
-   * threads (train.workers > 1) are not checkpointed. Not part of the spec hash. Default: `1`.
+   * and backend); a completed or failed run's checkpoint is deleted. Not part of the spec hash.
+   * Default: `1`.
    */
   checkpoint_every: number;
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { systemProbe } from '../shared/liveness.ts';
 import { findRunDirs, listRuns, readSweep, RUN_JSON, SWEEP_JSON, type RunListing } from '../runs/index.ts';
 
 /** run.json's status, plus `lost` (says running, its process is gone) and `unreadable` (run.json is not valid). */
@@ -60,7 +61,11 @@ export class RunsIndex {
   readonly runsDir: string;
   private cache = new Map<string, CacheEntry>();
 
-  constructor(runsDir: string) {
+  /** `staleAfterMs`: a running run whose heartbeat is older is lost (default: the runs stage's 10 minutes). */
+  constructor(
+    runsDir: string,
+    private readonly staleAfterMs?: number,
+  ) {
     this.runsDir = path.resolve(runsDir);
   }
 
@@ -127,18 +132,18 @@ export class RunsIndex {
     }).join('|');
     const old = this.cache.get(key);
     if (old && old.stamp === stamp && old.run.status !== 'running') return false;
-    const run = readUiRun(this.runsDir, dir);
+    const run = readUiRun(this.runsDir, dir, this.staleAfterMs);
     this.cache.set(key, { stamp, run });
     return !old || JSON.stringify(old.run) !== JSON.stringify(run);
   }
 }
 
 /** One run folder as the UI shows it. A run.json that cannot be read gives an `unreadable` entry. */
-export function readUiRun(runsDir: string, dir: string): UiRun {
+export function readUiRun(runsDir: string, dir: string, staleAfterMs?: number): UiRun {
   const rel = path.relative(runsDir, dir).split(path.sep).join('/');
   // listRuns on the run folder itself reads exactly that run, with the runs stage's idea of its
   // status (including whether a 'running' run is really still alive).
-  const listing: RunListing | undefined = listRuns(dir)[0];
+  const listing: RunListing | undefined = listRuns(dir, { probe: systemProbe(staleAfterMs) })[0];
   const resolved = readJson(path.join(dir, 'resolved.json'));
   const metrics = readJson(path.join(dir, 'metrics.json'));
   const history = readHistory(dir);

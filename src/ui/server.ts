@@ -25,6 +25,8 @@ export interface UiServerOptions {
   host?: string;
   /** Default 8765; 0 picks a free port. */
   port?: number;
+  /** A running run whose heartbeat is older than this is shown lost (ms; default 10 minutes). */
+  staleAfterMs?: number;
   /** How often running runs are read again without a file event (ms). */
   liveRescanMs?: number;
   /** How often the whole runs dir is walked again without a file event (ms). */
@@ -74,7 +76,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   }
   const host = options.host ?? '127.0.0.1';
   const loopbackOnly = LOOPBACK_NAMES.has(host);
-  const index = new RunsIndex(runsDir);
+  const index = new RunsIndex(runsDir, options.staleAfterMs);
   index.scanAll();
 
   const streams = new Set<http.ServerResponse>();

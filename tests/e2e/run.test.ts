@@ -47,8 +47,8 @@ describe('aelab run', () => {
     expect(run.overrides).toEqual({ 'train.learning_rate': 0.002 });
     expect((run.backend as { name: string }).name).toMatch(/wasm|cpu|tensorflow/);
     expect(typeof run.duration_seconds).toBe('number');
-    // train.workers defaults to 1 (threads are opt-in until measured faster), and run.json says so.
-    expect(run.train_workers).toEqual({ requested: 1, workers: 1, reason: 'train.workers is 1' });
+    // train.workers defaults to auto, which keeps a toy model on one thread, and run.json says why.
+    expect(run.train_workers).toEqual({ requested: 'auto', workers: 1, reason: expect.stringMatching(/too small to gain from threads/) });
     const resolved = readJson<{ spec: { train: { learning_rate: number } }; hash: string }>(path.join(runDir, 'resolved.json'));
     expect(resolved.spec.train.learning_rate).toBe(0.002);
     expect(resolved.hash).toMatch(/^[0-9a-f]{16,}$/);

@@ -80,6 +80,24 @@ describe('aelab run, model.kind vae', () => {
     expect(res.stderr).toMatch(/prior-deep\.yaml:\d+:\d+ +density\.kind .*model\.kind deep has none; use a density fitted on the codes/);
     expect(fs.existsSync(path.join(dir, 'runs', 'prior-deep'))).toBe(false);
   });
+
+  it('refuses a sweep whose vae trial would get deep-only settings, at validation, naming field, line and fix; nothing runs', async () => {
+    const dir = tempDir();
+    // dropout and an activation list are written for the deep trial; batch_norm in the vae trial itself.
+    const sweep = tinyVaeSpec
+      .replace('  kind: vae\n', '  dropout: 0.2\n  activation: [relu, relu]\n')
+      .concat('sweep:\n  trials:\n    - {model.kind: deep}\n    - {model.kind: vae, model.batch_norm: true}\n');
+    const spec = writeSpec(dir, 'vae-vocabulary', sweep);
+    const validate = await runCli(['validate', spec]);
+    expect(validate.code).toBe(1);
+    const report = validate.stdout + validate.stderr;
+    expect(report).toMatch(/vae-vocabulary\.yaml:\d+:\d+ +model\.dropout +trial kind=vae,batch_norm=true: model\.kind vae does not use dropout.*remove model\.dropout or use model\.kind deep/);
+    expect(report).toMatch(/vae-vocabulary\.yaml:\d+:\d+ +model\.activation +trial kind=vae,batch_norm=true: model\.kind vae takes one activation for all hidden layers, e\.g\. activation: relu/);
+    expect(report).toMatch(/model\.batch_norm +model\.kind vae does not use batch normalisation; remove model\.batch_norm or use model\.kind deep/);
+    const run = await runCli(['run', spec, '--runs-dir', path.join(dir, 'runs')]);
+    expect(run.code).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'runs', 'vae-vocabulary'))).toBe(false);
+  });
 });
 
 describe('aelab run, denoising and sparse', () => {

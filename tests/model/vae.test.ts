@@ -81,6 +81,31 @@ describe('vae: shapes and parts', () => {
     model.dispose();
   });
 
+  it('starts its Dense layers as PyTorch does (fan-in-uniform: weights and biases in ±1/√fan_in) or as Keras does (glorot: zero biases)', () => {
+    // Layer → its fan-in in the 64-32-(2, 2)-32-64 toy: the decoder's first layer sees the 2-d code.
+    const fanIns: Record<string, number> = { encoder_1: 64, z_mean: 32, z_log_var: 32, decoder_1: 2, reconstruction: 32 };
+    const maxAbs = (values: ArrayLike<number>) => Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const pytorchLike = toy({ init: 'fan-in-uniform' });
+    const keras = toy({ init: 'glorot' });
+    for (const [name, fanIn] of Object.entries(fanIns)) {
+      const bound = 1 / Math.sqrt(fanIn);
+      const [kernel, bias] = pytorchLike.network.getLayer(name).getWeights().map((w) => w.dataSync());
+      // Uniform over the whole interval: the largest of ≥ 64 draws lies within 15 % of the bound.
+      expect(maxAbs(kernel!)).toBeLessThanOrEqual(bound);
+      expect(maxAbs(kernel!)).toBeGreaterThan(0.85 * bound);
+      expect(maxAbs(bias!)).toBeLessThanOrEqual(bound);
+      expect(maxAbs(bias!)).toBeGreaterThan(0);
+      const [glorotKernel, glorotBias] = keras.network.getLayer(name).getWeights().map((w) => w.dataSync());
+      const fanOut = glorotBias!.length;
+      expect(maxAbs(glorotKernel!)).toBeLessThanOrEqual(Math.sqrt(6 / (fanIn + fanOut)));
+      expect(maxAbs(glorotBias!)).toBe(0);
+    }
+    // The decoder's first layer is where the two differ most: ±0.71 against Glorot's ±0.14.
+    expect(maxAbs(pytorchLike.network.getLayer('decoder_1').getWeights()[0]!.dataSync())).toBeGreaterThan(0.6);
+    pytorchLike.dispose();
+    keras.dispose();
+  });
+
   it('does not leak tensors: a training step, evidence, IWAE, encode and decode leave tf.memory().numTensors unchanged', () => {
     for (const likelihood of ['bernoulli', 'gaussian'] as const) {
       const model = toy({ likelihood });

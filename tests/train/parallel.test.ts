@@ -136,6 +136,37 @@ describe('DataParallelTrainer', () => {
     m.dispose();
   });
 
+  for (const optimizer of ['adam', 'rmsprop'] as const) {
+    it(`${optimizer}: a run restored from its weights and optimizer state continues exactly as the uninterrupted one`, async () => {
+      // Uninterrupted: 30 steps, with the state taken after 20 (a checkpoint).
+      const m = await model();
+      const trainer = await startTrainer(m, 2, optimizer);
+      for (let b = 0; b < 20; b++) await trainer.step(batchAt(b), BATCH);
+      const state = trainer.optimizerState();
+      const checkpointWeights = weights(m);
+      expect(state.steps).toBe(20);
+      expect(state.moments.length).toBe(optimizer === 'adam' ? 2 : 1);
+      const losses: number[] = [];
+      for (let b = 20; b < 30; b++) losses.push(await trainer.step(batchAt(b), BATCH));
+      const uninterrupted = weights(m);
+      await trainer.dispose();
+      m.dispose();
+
+      // Resumed: a fresh model (different weights until restored) and fresh worker threads.
+      const resumed = await model();
+      const again = await startTrainer(resumed, 2, optimizer);
+      await again.step(batchAt(7), BATCH); // the fresh trainer's own state, overwritten below
+      resumed.network.trainableWeights.forEach((w, i) => (w.read() as tf.Variable).assign(tf.tensor(checkpointWeights[i]!, w.shape as number[])));
+      again.restore(state);
+      const resumedLosses: number[] = [];
+      for (let b = 20; b < 30; b++) resumedLosses.push(await again.step(batchAt(b), BATCH));
+      expect(resumedLosses).toEqual(losses);
+      weights(resumed).forEach((w, i) => expect(w).toEqual(uninterrupted[i]));
+      await again.dispose();
+      resumed.dispose();
+    });
+  }
+
   it('a worker that throws fails the step with its error instead of hanging', async () => {
     const m = await model();
     const trainer = await startTrainer(m, 2, 'adam', { throwAtStep: 3 });

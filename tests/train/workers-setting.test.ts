@@ -28,6 +28,10 @@ describe('resolveWorkers', () => {
     expect(at({ unsupported: "model kind 'vae' samples noise per batch" })).toMatchObject({ workers: 1, reason: "model kind 'vae' samples noise per batch" });
     expect(at({ params: 4000, batchSize: 32 })).toMatchObject({ workers: 1, reason: expect.stringMatching(/too small to gain from threads/) });
     expect(at({ params: Math.ceil(MIN_PARALLEL_WORK / 256), batchSize: 256 }).workers).toBe(2);
+    // The lecture model (1,087,586 parameters) gains from batch 64 up; a 784-32-2 toy model does not.
+    expect(at({ params: 1_087_586, batchSize: 64 }).workers).toBe(2);
+    expect(at({ params: 1_087_586, batchSize: 32 }).workers).toBe(1);
+    expect(at({ params: 52_082, batchSize: 1024 }).workers).toBe(1);
   });
 
   it('an explicit count is honoured, or refused naming train.workers and why', () => {

@@ -161,6 +161,11 @@ describe('aelab ui server', () => {
     const images = [...res.body.matchAll(/<img src="([^"]+\.png)"/g)].map((m) => m[1]!);
     expect(images).toContain('grid/sweep-0001/kind%3Ddeep/reconstructions.png');
     for (const src of images) expect((await request(server, `/r/${src}`)).status, src).toBe(200);
+    // Every link on the page leads somewhere: the chart files exist only where `aelab compare`
+    // writes them, so this page names them instead of linking them.
+    const links = [...res.body.matchAll(/<a href="([^"#][^"]*)"/g)].map((m) => m[1]!).filter((href) => !/^[a-z]+:/.test(href));
+    for (const href of links) expect((await request(server, `/r/${href}`)).status, href).toBe(200);
+    expect(res.body).toContain('<code>aelab compare</code> writes it as compare-mse-latent.png');
     expect((await request(server, '/r/.compare?run=..%2F..%2Fetc')).status).toBe(404);
   }, 120_000);
 

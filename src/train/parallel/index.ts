@@ -21,11 +21,14 @@ import {
   EPOCH,
   LEARNING_RATE,
   LOSSES,
+  PARAMS_VERSION,
   ROWS,
   STATE,
   STATE_STOPPING,
   STEP,
+  gradientMsSlot,
   sharedViews,
+  updateMsSlot,
   type FaultInjection,
   type ReplicaRecipe,
   type SharedViews,
@@ -33,7 +36,7 @@ import {
   type WorkerReply,
 } from './protocol.ts';
 import { Replica } from './replica.ts';
-import { createShardOptimizer, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
+import { createShardOptimizer, parameterRange, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
 
 export { dataParallelBlocker, resolveWorkers, type WorkersDecision, type WorkersRequest, type WorkersRequestContext } from './workers-setting.ts';
 export type { ReplicaRecipe, FaultInjection } from './protocol.ts';
@@ -55,6 +58,17 @@ export interface DataParallelOptions {
   faults?: FaultInjection;
 }
 
+export interface DataParallelOptimizerState {
+  optimizer: ShardOptimizerKind;
+  /** Optimizer steps taken. */
+  steps: number;
+  /** The optimizer's moment vectors over the flat parameter vector, in MOMENT_VECTORS order. */
+  moments: Float32Array[];
+}
+
+/** Which arena vectors hold each optimizer's state. */
+const MOMENT_VECTORS: Record<ShardOptimizerKind, ('m' | 'v')[]> = { adam: ['m', 'v'], rmsprop: ['m'], sgd: [] };
+
 export interface PhaseTimings {
   steps: number;
   wait_start: number;
@@ -63,6 +77,9 @@ export interface PhaseTimings {
   update: number;
   wait_updated: number;
   load: number;
+  /** The worker threads' gradient and update, summed over them (÷ threads − 1 for a mean). */
+  worker_gradient: number;
+  worker_update: number;
 }
 
 /** One optimizer step at a time on several threads; see the file comment. */
@@ -81,7 +98,7 @@ export class DataParallelTrainer {
   private alive = 0;
   private steps = 0;
   /** Milliseconds this thread spent in each phase of its steps, summed (the bench's profile). */
-  readonly timings: PhaseTimings = { steps: 0, wait_start: 0, gradient: 0, wait_gradients: 0, update: 0, wait_updated: 0, load: 0 };
+  readonly timings: PhaseTimings = { steps: 0, wait_start: 0, gradient: 0, wait_gradients: 0, update: 0, wait_updated: 0, load: 0, worker_gradient: 0, worker_update: 0 };
 
   private constructor(private readonly opts: DataParallelOptions) {
     this.failed.catch(() => {});
@@ -93,8 +110,8 @@ export class DataParallelTrainer {
     this.views.scalars[LEARNING_RATE] = opts.learningRate;
     const barrier = (at: number) => new SharedBarrier(this.views.control.subarray(at, at + BARRIER_INTS), threads);
     this.barriers = { start: barrier(BARRIER_START), gradients: barrier(BARRIER_GRADIENTS), updated: barrier(BARRIER_UPDATED) };
-    const [from, to] = partRange(paramCount, threads, 0);
-    this.optimizer = createShardOptimizer(opts.optimizer, threads, from, to);
+    const [from, to] = parameterRange(paramCount, threads, 0);
+    this.optimizer = createShardOptimizer(opts.optimizer, threads, from, to, { memory: this.views.arena, layout: this.views.layout });
     this.replica.storeParams(this.views.params);
 
     for (let thread = 1; thread < threads; thread++) {
@@ -197,9 +214,46 @@ export class DataParallelTrainer {
     this.replica.loadParams(params);
     lap('load');
     t.steps++;
+    for (let w = 1; w < threads; w++) {
+      t.worker_gradient += scalars[gradientMsSlot(threads, w)]! / (threads - 1);
+      t.worker_update += scalars[updateMsSlot(threads, w)]! / (threads - 1);
+    }
     let loss = 0;
     for (let t = 0; t < threads; t++) loss += scalars[LOSSES + t]!;
     return loss;
+  }
+
+  /**
+   * The optimizer's state, for a checkpoint: the steps taken and copies of its moment vectors
+   * (Adam: m and v; RMSProp: the mean square; SGD: none), each over the flat parameter vector.
+   * Only between steps.
+   */
+  optimizerState(): DataParallelOptimizerState {
+    this.check();
+    const { arena, layout } = this.views;
+    const count = this.replica.layout.count;
+    const vectors = MOMENT_VECTORS[this.opts.optimizer].map((which) => new Float32Array(arena.buffer, layout[which], count).slice());
+    return { optimizer: this.opts.optimizer, steps: this.steps, moments: vectors };
+  }
+
+  /**
+   * Continues from a checkpoint: the model's variables must already hold the checkpoint's weights;
+   * sets the optimizer's state from `state` (what optimizerState() returned then) and has every
+   * worker reload the weights before its next step.
+   */
+  restore(state: DataParallelOptimizerState): void {
+    this.check();
+    const { optimizer } = this.opts;
+    const count = this.replica.layout.count;
+    const names = MOMENT_VECTORS[optimizer];
+    if (state.optimizer !== optimizer || state.moments.length !== names.length || state.moments.some((v) => v.length !== count) || !(Number.isInteger(state.steps) && state.steps >= 0)) {
+      throw new Error(`DataParallelTrainer.restore: the state is for ${state.optimizer} with ${state.moments.length} vectors of ${state.moments[0]?.length ?? 0}, this run's optimizer is ${optimizer} over ${count} parameters`);
+    }
+    const { arena, layout, control } = this.views;
+    names.forEach((which, i) => new Float32Array(arena.buffer, layout[which], count).set(state.moments[i]!));
+    this.replica.storeParams(this.views.params);
+    this.steps = state.steps;
+    Atomics.add(control, PARAMS_VERSION, 1);
   }
 
   /** Stops and ends the worker threads (idempotent); resolves when every one has exited. */

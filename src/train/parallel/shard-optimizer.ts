@@ -7,7 +7,11 @@
 //
 // Why not call the tfjs optimizer: its ~10 element-wise kernels over every parameter, each
 // allocating its output, were ~14 % of a single-thread step; a fused loop over a shard of the
-// parameters is a few milliseconds and is split between the threads.
+// parameters is a few milliseconds and is split between the threads. Adam, the default, runs as a
+// WebAssembly SIMD loop over the shared arena (./simd-adam.ts) where the engine supports it, in
+// float32 as tfjs does; the loops below are its fallback and the other optimizers.
+import type { ArenaLayout } from './protocol.ts';
+import { instantiateSimdAdam } from './simd-adam.ts';
 
 export type ShardOptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export const shardOptimizerKinds: readonly ShardOptimizerKind[] = ['adam', 'sgd', 'rmsprop'];
@@ -26,17 +30,29 @@ export interface ShardOptimizer {
   update(params: Float32Array, grads: readonly Float32Array[], step: number, learningRate: number): void;
 }
 
-/** The optimizer for parameters [from, to) of a run on `threads` threads (one gradient each). */
-export function createShardOptimizer(kind: ShardOptimizerKind, threads: number, from: number, to: number): ShardOptimizer {
+/** The shared arena the parameters and gradients live in (see ./protocol.ts), for the SIMD update. */
+export interface ShardArena {
+  memory: WebAssembly.Memory;
+  layout: ArenaLayout;
+}
+
+/**
+ * The optimizer for parameters [from, to) of a run on `threads` threads (one gradient each). With
+ * `arena` (and `from` a multiple of 4), Adam takes the SIMD path.
+ */
+export function createShardOptimizer(kind: ShardOptimizerKind, threads: number, from: number, to: number, arena?: ShardArena): ShardOptimizer {
   if (!(from >= 0 && to >= from)) throw new Error(`createShardOptimizer: bad range [${from}, ${to})`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`createShardOptimizer: bad thread count ${threads}`);
+  // The moments live in the arena when there is one (so that a checkpoint can read them all from
+  // the main thread), else in local arrays.
+  const moment = (which: 'm' | 'v') => (arena ? new Float32Array(arena.memory.buffer, arena.layout[which] + from * 4, to - from) : new Float32Array(to - from));
   switch (kind) {
     case 'adam':
-      return adam(threads, from, to);
+      return (arena !== undefined && from % 4 === 0 ? simdAdam(threads, from, to, arena) : null) ?? adam(threads, from, to, moment('m'), moment('v'));
     case 'sgd':
       return sgd(threads, from, to);
     case 'rmsprop':
-      return rmsprop(threads, from, to);
+      return rmsprop(threads, from, to, moment('m'));
   }
   throw new Error(`createShardOptimizer: unknown optimizer '${String(kind)}'; valid: ${shardOptimizerKinds.join(', ')}`);
 }
@@ -67,19 +83,34 @@ function gradientSources(grads: readonly Float32Array[], from: number, to: numbe
   return { pair: null, single: sum, offset: from };
 }
 
-function adam(threads: number, from: number, to: number): ShardOptimizer {
-  const m = new Float32Array(to - from);
-  const v = new Float32Array(to - from);
+/**
+ * β₁ᵗ and β₂ᵗ of Adam's bias correction at 1-based `step`, as tfjs keeps them (float32 tensors
+ * multiplied once per step): advanced by one from the previous step, or recomputed after a jump
+ * (a run resumed from a checkpoint starts at its step count).
+ */
+function accumulatedBetas(): (step: number) => [number, number] {
+  let at = 1;
+  let acc1 = Math.fround(ADAM_BETA1);
+  let acc2 = Math.fround(ADAM_BETA2);
+  return (step) => {
+    if (!Number.isInteger(step) || step < 1) throw new Error(`adam shard: bad step ${step}`);
+    if (step < at) [at, acc1, acc2] = [1, Math.fround(ADAM_BETA1), Math.fround(ADAM_BETA2)];
+    for (; at < step; at++) {
+      acc1 = Math.fround(acc1 * ADAM_BETA1);
+      acc2 = Math.fround(acc2 * ADAM_BETA2);
+    }
+    return [acc1, acc2];
+  };
+}
+
+function adam(threads: number, from: number, to: number, m: Float32Array, v: Float32Array): ShardOptimizer {
   const scratch = threads > 2 ? new Float64Array(to - from) : null;
-  // tfjs keeps β^t as float32 tensors, multiplied once per step.
-  let accBeta1 = Math.fround(ADAM_BETA1);
-  let accBeta2 = Math.fround(ADAM_BETA2);
-  let stepsTaken = 0;
+  const betas = accumulatedBetas();
   const b1 = ADAM_BETA1;
   const b2 = ADAM_BETA2;
   return {
     update(params, grads, step, learningRate) {
-      if (step !== stepsTaken + 1) throw new Error(`adam shard: step ${step} after ${stepsTaken}`);
+      const [accBeta1, accBeta2] = betas(step);
       const { pair, single, offset } = gradientSources(grads, from, to, scratch);
       const c1 = 1 - accBeta1;
       const c2 = 1 - accBeta2;
@@ -107,9 +138,39 @@ function adam(threads: number, from: number, to: number): ShardOptimizer {
           params[i] = params[i]! - (learningRate * (mj / c1)) / (Math.sqrt(vj / c2) + EPSILON);
         }
       }
-      accBeta1 = Math.fround(accBeta1 * ADAM_BETA1);
-      accBeta2 = Math.fround(accBeta2 * ADAM_BETA2);
-      stepsTaken = step;
+    },
+  };
+}
+
+/**
+ * Adam on the arena with the SIMD loop: the moments live in the arena (this thread's range of
+ * them), the gradients are summed in thread order — two inline, more into thread 0's gradient
+ * first (only this thread reads that range of it). Null where the engine has no wasm SIMD.
+ */
+function simdAdam(threads: number, from: number, to: number, arena: ShardArena): ShardOptimizer | null {
+  const kernels = instantiateSimdAdam(arena.memory);
+  if (kernels === null) return null;
+  const { layout } = arena;
+  // Whole lanes: a range ending at the parameter count runs on into the arena's zero padding.
+  const count = Math.min(Math.ceil((to - from) / 4) * 4, layout.stride - from);
+  const byte = (base: number) => base + from * 4;
+  const grads = layout.grads.map((offset) => new Float32Array(arena.memory.buffer, offset, layout.stride));
+  const betas = accumulatedBetas();
+  return {
+    update(_params, _grads, step, learningRate) {
+      const [accBeta1, accBeta2] = betas(step);
+      const lrCorrected = learningRate / (1 - accBeta1);
+      const secondCorrection = 1 / (1 - accBeta2);
+      if (threads === 2) {
+        kernels.adam2(byte(layout.params), byte(layout.grads[0]!), byte(layout.grads[1]!), byte(layout.m), byte(layout.v), count, lrCorrected, secondCorrection, ADAM_BETA1, ADAM_BETA2, 1 - ADAM_BETA1, 1 - ADAM_BETA2, EPSILON);
+      } else {
+        const sum = grads[0]!;
+        for (let w = 1; w < threads; w++) {
+          const g = grads[w]!;
+          for (let i = from; i < from + count; i++) sum[i] = sum[i]! + g[i]!;
+        }
+        kernels.adam1(byte(layout.params), byte(layout.grads[0]!), byte(layout.m), byte(layout.v), count, lrCorrected, secondCorrection, ADAM_BETA1, ADAM_BETA2, 1 - ADAM_BETA1, 1 - ADAM_BETA2, EPSILON);
+      }
     },
   };
 }
@@ -129,8 +190,7 @@ function sgd(threads: number, from: number, to: number): ShardOptimizer {
   };
 }
 
-function rmsprop(threads: number, from: number, to: number): ShardOptimizer {
-  const meanSquare = new Float32Array(to - from);
+function rmsprop(threads: number, from: number, to: number, meanSquare: Float32Array): ShardOptimizer {
   const scratch = threads > 2 ? new Float64Array(to - from) : null;
   const d = RMSPROP_DECAY;
   return {
@@ -155,6 +215,15 @@ function rmsprop(threads: number, from: number, to: number): ShardOptimizer {
       }
     },
   };
+}
+
+/**
+ * [from, to) of thread `p`'s share of the `count` parameters: near-equal contiguous parts that
+ * start on whole SIMD lanes (multiples of 4).
+ */
+export function parameterRange(count: number, parts: number, p: number): [number, number] {
+  const start = (q: number) => (q >= parts ? count : Math.floor((q * count) / parts / 4) * 4);
+  return [start(p), start(p + 1)];
 }
 
 /** [from, to) of part `p` of `parts` near-equal contiguous parts of 0..count. */

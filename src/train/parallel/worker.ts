@@ -17,17 +17,20 @@ import {
   EPOCH,
   LEARNING_RATE,
   LOSSES,
+  PARAMS_VERSION,
   ROWS,
   STATE,
   STATE_RUNNING,
   STEP,
+  gradientMsSlot,
   sharedViews,
+  updateMsSlot,
   type ReplicaBuilder,
   type WorkerInit,
   type WorkerReply,
 } from './protocol.ts';
 import { Replica } from './replica.ts';
-import { createShardOptimizer, partRange } from './shard-optimizer.ts';
+import { createShardOptimizer, parameterRange, partRange } from './shard-optimizer.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('src/train/parallel/worker.ts must run in a worker thread');
@@ -62,9 +65,10 @@ async function serve(init: WorkerInit): Promise<void> {
         'this model cannot be trained on several threads',
     );
   }
-  const [from, to] = partRange(paramCount, threads, thread);
-  const optimizer = createShardOptimizer(init.optimizer, threads, from, to);
+  const [from, to] = parameterRange(paramCount, threads, thread);
+  const optimizer = createShardOptimizer(init.optimizer, threads, from, to, { memory: views.arena, layout: views.layout });
   replica.loadParams(params);
+  let paramsVersion = Atomics.load(control, PARAMS_VERSION);
   reply({ type: 'ready' });
 
   for (;;) {
@@ -73,13 +77,21 @@ async function serve(init: WorkerInit): Promise<void> {
     const rows = Atomics.load(control, ROWS);
     const step = Atomics.load(control, STEP);
     const epoch = Atomics.load(control, EPOCH);
+    if (Atomics.load(control, PARAMS_VERSION) !== paramsVersion) {
+      paramsVersion = Atomics.load(control, PARAMS_VERSION);
+      replica.loadParams(params);
+    }
     if (init.faults?.throwAtStep === step && thread === 1) throw new Error(`injected fault at step ${step}`);
     if (init.faults?.exitAtStep === step && thread === 1) process.exit(3);
     const [rowFrom, rowTo] = partRange(rows, threads, thread);
+    const began = performance.now();
     scalars[LOSSES + thread] = replica.gradient(batch, rowFrom, rowTo, rows, epoch, grads[thread]!);
+    scalars[gradientMsSlot(threads, thread)] = performance.now() - began;
     gradientsReady.arriveAndWait(stopped);
     if (stopped()) break;
+    const updating = performance.now();
     optimizer.update(params, grads, step, scalars[LEARNING_RATE]!);
+    scalars[updateMsSlot(threads, thread)] = performance.now() - updating;
     updated.arriveAndWait(stopped);
     if (stopped()) break;
     replica.loadParams(params);

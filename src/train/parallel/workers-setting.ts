@@ -33,11 +33,12 @@ export interface WorkersDecision {
 }
 
 /**
- * Below this many parameter × sample products per step (about 5 ms of single-thread wasm work),
- * the two barriers and the parameter copies of a data-parallel step cost about what a second
+ * Below this many parameter × sample products per step (about 13 ms of single-thread wasm work),
+ * what every thread pays per step whatever its slice (~5–9 ms: re-packing the changed weights,
+ * tfjs's backward bookkeeping, the barriers and parameter copies) costs about what a second
  * thread saves; `auto` keeps such runs (the tests' toy models, small explorations) on one thread.
  */
-export const MIN_PARALLEL_WORK = 2e7;
+export const MIN_PARALLEL_WORK = 6e7;
 
 export function resolveWorkers(ctx: WorkersRequestContext): WorkersDecision {
   const { requested } = ctx;

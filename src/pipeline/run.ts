@@ -235,7 +235,7 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     if (err instanceof InterruptedError) {
       record.fail(err); // marks it interrupted, with the signal
       logger.warn({ event: 'interrupted' }, err.message);
-      terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}; ${resumeHint(dir, record.data, placement)}`);
+      terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}; ${resumeHint(dir, placement)}`);
       return { dir, status: 'interrupted', error: err.message };
     }
     record.fail(err);
@@ -330,8 +330,8 @@ function resumedRecord(resume: NonNullable<RunPlacement['resume']>, fresh: RunJs
 }
 
 /** What the interruption message tells the user to do next: the exact command, or why there is none. */
-function resumeHint(dir: string, run: Readonly<RunJson>, placement: RunPlacement): string {
-  if (!checkpointFile(dir)) return `it cannot be resumed (${whyNoCheckpoint(dir, run)}); rerun it from scratch with: aelab run ${shellQuote(dir)}`;
+function resumeHint(dir: string, placement: RunPlacement): string {
+  if (!checkpointFile(dir)) return `it cannot be resumed (${whyNoCheckpoint(dir)}); rerun it from scratch with: aelab run ${shellQuote(dir)}`;
   const command = `aelab run --resume ${shellQuote(dir)}`;
   return placement.sweep ? `rerun the sweep to resume it from its checkpoint (or: ${command})` : `resume it with: ${command}`;
 }
@@ -375,8 +375,11 @@ export async function runTrial(task: TrialTask, session: RunSession): Promise<Ru
  */
 function trainWorkers(ctx: RunContext, params: number): WorkersDecision {
   const { spec, data, session } = ctx;
-  // Only single-thread training is checkpointed, so a resumed run continues as it trained.
-  if (ctx.resume) return { requested: spec.train.workers, workers: 1, reason: 'resumed from a checkpoint, which single-thread training wrote' };
+  // A resumed run continues on the threads its checkpoint was written with (the same N repeats exactly).
+  if (ctx.resume) {
+    const threads = ctx.resume.threads ?? 1;
+    return { requested: spec.train.workers, workers: threads, reason: `resumed on the ${threads === 1 ? 'one thread' : `${threads} threads`} its checkpoint was written with` };
+  }
   return resolveWorkers({
     requested: spec.train.workers,
     backend: session.backendInfo.name,
@@ -409,11 +412,10 @@ async function executeRun(ctx: RunContext): Promise<void> {
       const workers = trainWorkers(ctx, model.paramCount());
       record.update({ stage: 'train', train_workers: workers });
       logger.info({ event: 'train-workers', ...workers }, `training on ${workers.workers} thread${workers.workers === 1 ? '' : 's'}: ${workers.reason}`);
-      if (workers.workers > 1) session.terminal.line(`aelab: ${label} trains on ${workers.workers} threads (${workers.reason}); not checkpointed, so an interruption cannot be resumed`);
+      if (workers.workers > 1) session.terminal.line(`aelab: ${label} trains on ${workers.workers} threads (${workers.reason})`);
       // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
       const soFar: EpochRecord[] = ctx.resume ? [...ctx.resume.history] : [];
       if (ctx.resume) writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));
-      if (workers.workers > 1) logger.info({ event: 'no-checkpoints' }, 'training on several threads is not checkpointed (train.workers > 1)');
       training = await trainModel(model, data, spec.train, {
         seed: spec.seed,
         ...(ctx.resume ? { resume: ctx.resume } : {}),

@@ -18,10 +18,8 @@ export function checkpointFile(dir: string): string | null {
   return fs.existsSync(file) ? file : null;
 }
 
-/** Why a stopped run in `dir` has no checkpoint, from its run.json (and its kind, from resolved.json). */
-export function whyNoCheckpoint(dir: string, run: Readonly<RunJson>): string {
-  const threads = (run.train_workers as { workers?: unknown } | undefined)?.workers;
-  if (typeof threads === 'number' && threads > 1) return `it trained on ${threads} threads (train.workers), which are not checkpointed`;
+/** Why a stopped run in `dir` has no checkpoint: its kind (from resolved.json) has no epochs, or it stopped during its first. */
+export function whyNoCheckpoint(dir: string): string {
   let kind: unknown;
   try {
     kind = (JSON.parse(fs.readFileSync(path.join(dir, 'resolved.json'), 'utf8')) as { spec?: { model?: { kind?: unknown } } }).spec?.model?.kind;
@@ -71,7 +69,7 @@ export function claimRunForResume(dirArg: string, probe: LivenessProbe = systemP
     was = 'interrupted';
   }
   const checkpoint = checkpointFile(dir);
-  if (!checkpoint) throw new UserError(`--resume ${dirArg}: this run has no checkpoint (${CHECKPOINT_FILE}): ${whyNoCheckpoint(dir, previous)}; it would need a rerun from scratch: ${rerun}`);
+  if (!checkpoint) throw new UserError(`--resume ${dirArg}: this run has no checkpoint (${CHECKPOINT_FILE}): ${whyNoCheckpoint(dir)}; it would need a rerun from scratch: ${rerun}`);
   const judged = inodeOf(dir);
   if (judged === null || !acquireTakeover(dir, judged, probe)) {
     throw new UserError(`--resume ${dirArg}: another process is taking this run over right now (a sweep rerun or another --resume); leave it to that one`);

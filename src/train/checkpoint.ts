@@ -8,6 +8,7 @@
 import type { EpochRecord } from '../shared/types.ts';
 import type { RngState } from '../shared/random.ts';
 import type { OptimizerState } from './optimizer.ts';
+import type { DataParallelOptimizerState } from './parallel/index.ts';
 
 export interface NamedArray {
   name: string;
@@ -28,7 +29,12 @@ export interface TrainingCheckpoint {
   order: Int32Array;
   /** Every weight of the network, trainable or not, in network.weights order. */
   weights: NamedArray[];
-  optimizer: OptimizerState;
+  /** Threads the run trained on (train.workers); a resumed run continues on as many. */
+  threads: number;
+  /** The single-thread optimizer's state (threads 1), else null. */
+  optimizer: OptimizerState | null;
+  /** The data-parallel optimizer's state over the flat parameter vector (threads > 1), else null. */
+  parallel_optimizer: DataParallelOptimizerState | null;
   early_stopping: {
     /** null: no validation loss yet (Infinity in the loop). */
     best_loss: number | null;

@@ -35,8 +35,8 @@ export interface TrainOptions {
   parallel?: { threads: number; recipe: ReplicaRecipe; faults?: FaultInjection };
   /**
    * Called with a checkpoint after every `every`-th epoch and after the last one (the run may
-   * still be interrupted while it evaluates); awaited before the next epoch starts. Not called
-   * when training on several threads (their optimizer state lives in the worker threads).
+   * still be interrupted while it evaluates); awaited before the next epoch starts. On several
+   * threads the checkpoint holds the data-parallel optimizer's state, and resumes on as many.
    */
   checkpoint?: { every: number; save: (checkpoint: TrainingCheckpoint) => void | Promise<void> };
   /** Continue from this checkpoint (of the same spec and model) instead of from epoch 1. */
@@ -105,7 +105,11 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   const start = performance.now() - 1000 * (resume?.progress.train_seconds ?? 0);
   let lastYield = performance.now();
   const firstEpoch = (resume?.epoch ?? 0) + 1;
-  const checkpointEvery = opts.checkpoint && !(opts.parallel && opts.parallel.threads > 1) ? opts.checkpoint : null;
+  const checkpointEvery = opts.checkpoint ?? null;
+  const threads = opts.parallel && opts.parallel.threads > 1 ? opts.parallel.threads : 1;
+  if (resume && (resume.threads ?? 1) !== threads) {
+    throw new Error(`trainModel: the checkpoint was written training on ${resume.threads} thread(s), this run trains on ${threads}; resume on as many`);
+  }
   if (opts.checkpoint && opts.checkpoint.every !== undefined && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every >= 1)) {
     throw new UserError([{ path: 'train.checkpoint_every', message: `must be a whole number of epochs ≥ 1, got ${String(opts.checkpoint.every)}` }]);
   }
@@ -118,14 +122,18 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   let parallel: DataParallelTrainer | null = null;
   try {
     if (resume) {
-      if (opts.parallel && opts.parallel.threads > 1) throw new Error('trainModel: a checkpoint cannot be resumed on several threads');
       restoreWeights(snapshotted, resume.weights);
-      await optimizer.importState(resume.optimizer);
+      if (resume.optimizer) await optimizer.importState(resume.optimizer);
       if (resume.early_stopping.best_weights) bestWeights = resume.early_stopping.best_weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
       else if (bestEpoch === resume.epoch && bestEpoch > 0) bestWeights = snapshotted.map((v) => tf.clone(v));
       logger?.info({ event: 'train-resume', epoch: resume.epoch, step }, `resuming after epoch ${resume.epoch}`);
     }
     if (opts.parallel && opts.parallel.threads > 1) parallel = await startParallel(model, spec, opts.parallel, batchSize, dim);
+    // The threads start from the restored weights; their optimizer continues from the checkpoint's.
+    if (parallel && resume) {
+      if (!resume.parallel_optimizer) throw new Error('trainModel: the checkpoint has no data-parallel optimizer state');
+      parallel.restore(resume.parallel_optimizer);
+    }
     for (let epoch = firstEpoch; epoch <= epochs && !stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const epochStepSecondsBefore = stepSeconds;
@@ -220,7 +228,9 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           shuffle: rng.getState(),
           order,
           weights: namedArrays(network.weights.map((w) => w.originalName), snapshotted),
-          optimizer: await optimizer.exportState(),
+          threads,
+          optimizer: parallel ? null : await optimizer.exportState(),
+          parallel_optimizer: parallel ? parallel.optimizerState() : null,
           early_stopping: {
             best_loss: Number.isFinite(bestLoss) ? bestLoss : null,
             best_epoch: bestEpoch,

@@ -75,6 +75,17 @@ describe('aelab run --resume', () => {
     expect(cut.signal).toBe('SIGKILL');
   }, 120_000);
 
+  it('data-parallel training on 2 threads (train.workers: 2): interrupted after epoch 1, resumed on 2 threads, identical to an uninterrupted run', async () => {
+    // The lecture's widths at batch 256: big enough a step for two threads (see train.workers).
+    const parallelSpec = tinyDeepSpec
+      .replace('limit: 300', 'limit: 512')
+      .replace('encoder: [32]', 'encoder: [500, 300]')
+      .replace('epochs: 2\n  batch_size: 64', 'epochs: 3\n  batch_size: 256\n  workers: 2');
+    const { cut, resumed } = await interruptedAndResumedMatchesUninterrupted('par', parallelSpec, 1, 'SIGINT');
+    expect(cut.stderr).toContain('aelab: par/0002 trains on 2 threads (train.workers is 2)');
+    expect(resumed.stderr).toContain('aelab: par/0002 trains on 2 threads (resumed on the 2 threads its checkpoint was written with)');
+  }, 120_000);
+
   it('refuses a folder that is no run, a run without a checkpoint, and a run whose process still lives', async () => {
     const dir = tempDir();
     const runsDir = path.join(dir, 'runs');

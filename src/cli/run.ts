@@ -1,18 +1,21 @@
 // `aelab run`: specs (or sweep specs) → versioned run folders. Prints each run folder on stdout,
 // the last one as the last line, so scripts can `dir=$(aelab run spec.yaml | tail -n 1)`.
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { parseShardArg } from '../pipeline/plan.ts';
-import { loadSpecForRun, prepareBackend, runSingle, type BackendName, type RunOutcome } from '../pipeline/run.ts';
+import { claimForResume, loadSpecForRun, prepareBackend, releaseResume, resumeRun, runSingle, type BackendName, type RunOutcome } from '../pipeline/run.ts';
 import { runSweep } from '../pipeline/sweep.ts';
 import { startWorkerPool } from '../pipeline/workers.ts';
 import { InterruptedError, isUserError } from '../shared/errors.ts';
+import { shellQuote } from '../shared/shell.ts';
 import { parseCommandArgs, parseSetFlags, readStaleAfter } from './args.ts';
 import type { Command } from './command.ts';
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, internalErrorReport } from './exit.ts';
 import { expandFileArgs } from './files.ts';
 
-const usage = 'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n|auto] [--trial K=V,…] [--fail-fast] [--stale-after DURATION]';
+const usage =
+  'aelab run <specs|globs…> [--set key=value …] [--runs-dir DIR] [--backend tensorflow|wasm|cpu] [--jobs N] [--shard i/n|auto] [--trial K=V,…] [--fail-fast] [--stale-after DURATION]\n       aelab run --resume RUN_DIR [--backend NAME] [--stale-after DURATION]';
 const BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export const runCommand: Command = {
@@ -22,10 +25,17 @@ export const runCommand: Command = {
 Trains each spec and writes a versioned run folder runs/<name>/NNNN/ with run.json, spec.yaml,
 resolved.json, metrics.json, history.csv, log.jsonl, model/, the pictures and report.html.
 A spec with a sweep: block runs every trial into runs/<name>/sweep-NNNN/<trial>/; running it
-again resumes it: completed trials are skipped; failed, interrupted and lost ones run again (the
-earlier attempt is kept as <trial>.attempt-N). A trial is lost when its process is gone (same
+again resumes it: completed trials are skipped; interrupted and lost ones with a checkpoint
+continue in their folders; failed ones, and those without a checkpoint, run again (the earlier
+attempt is kept as <trial>.attempt-N). A trial is lost when its process is gone (same
 host, pid not alive) or its heartbeat in run.json is older than --stale-after.
 Each run folder is printed on stdout (for a sweep, the sweep folder last).
+
+Training writes a checkpoint into the run folder at the end of every epoch (train.checkpoint_every;
+only the latest is kept, deleted when the run completes or fails). --resume RUN_DIR continues an
+interrupted or lost run in that same folder from its checkpoint; it ends with the loss history
+and metrics an uninterrupted run would have had (same seed, same backend). A sweep rerun resumes
+its interrupted and lost trials from their checkpoints the same way.
 
 options:
   --set key=value    override a key (dotted key, YAML value; repeatable), recorded in the run
@@ -42,6 +52,9 @@ options:
   --stale-after D    a running run whose heartbeat is older than D is lost, and a sweep takes
                      its trial over (default 10m, at least 1m; e.g. 90s, 30m, 2h)
   --reclaim          also take over trials that look alive on another machine (it is gone)
+  --resume RUN_DIR   continue an interrupted or lost run in its folder from its last checkpoint
+                     (refused for a completed or failed run, a run whose process still lives, and
+                     a run without a checkpoint: rerun that one from scratch with aelab run RUN_DIR)
   -h, --help         show this help
 
 Ctrl-C or SIGTERM stops after the current batch and marks the run interrupted, keeping what it
@@ -65,9 +78,17 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         'fail-fast': { type: 'boolean' },
         reclaim: { type: 'boolean' },
         'stale-after': { type: 'string' },
+        resume: { type: 'string' },
       },
-      { min: 1, name: 'spec file' },
+      { name: 'spec file' },
     );
+    if (values.resume !== undefined) {
+      if (positionals.length > 0) throw new UsageError(`--resume continues one run folder as it ran; give no spec files with it (got ${positionals.join(' ')})`);
+      const clash = (['set', 'jobs', 'shard', 'trial', 'fail-fast', 'reclaim'] as const).filter((k) => values[k] !== undefined);
+      if (clash.length > 0) throw new UsageError(`--resume continues the run exactly as it ran: ${clash.map((k) => `--${k}`).join(', ')} cannot be combined with it`);
+    } else if (positionals.length === 0) {
+      throw new UsageError('missing spec file');
+    }
     const backend = values.backend as BackendName | undefined;
     if (backend !== undefined && !BACKENDS.includes(backend)) {
       throw new UsageError(`--backend ${backend}: choose one of ${BACKENDS.join(', ')}`);
@@ -78,8 +99,9 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
     const shard = shardChoice && { index: shardChoice.index, count: shardChoice.count };
     const staleAfterMs = readStaleAfter(values['stale-after']);
     const overrides = parseSetFlags(values.set);
-    const runsDir = path.resolve(ctx.cwd, values['runs-dir'] ?? 'runs');
     const { terminal, signal } = ctx;
+    if (values.resume !== undefined) return resumeCommand(values.resume, { backend, staleAfterMs, runsDir: values['runs-dir'] }, ctx);
+    const runsDir = path.resolve(ctx.cwd, values['runs-dir'] ?? 'runs');
     if (shardChoice && shardChoice.source !== values.shard) terminal.line(`aelab: --shard ${values.shard}: slice ${shardChoice.index}/${shardChoice.count} (${shardChoice.source})`);
 
     // Every spec is checked before anything trains: a typo in the third file should not surface
@@ -124,11 +146,7 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
         } else {
           const outcome = await runSingle(loaded, session);
           outcomes.push(outcome);
-          if (outcome.status === 'failed') {
-            // A user mistake gets one line; a bug of ours gets its stack (also kept in run.json).
-            if (outcome.internalStack) terminal.line(internalErrorReport(Object.assign(new Error(outcome.error), { stack: outcome.internalStack }), ctx.env.AELAB_DEBUG === '1'));
-            terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
-          }
+          if (outcome.status === 'failed') reportFailure(outcome, ctx);
           ctx.out(outcome.dir);
         }
       }
@@ -157,9 +175,38 @@ exit status: 0 all runs completed, 1 a spec is invalid or a run failed, 2 bad co
   },
 };
 
-function shellQuote(text: string): string {
-  return /^[\w./=,:@+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+/** A failed run's lines: a user mistake gets one line; a bug of ours gets its stack (also kept in run.json). */
+function reportFailure(outcome: RunOutcome, ctx: Parameters<Command['run']>[1]): void {
+  if (outcome.internalStack) ctx.terminal.line(internalErrorReport(Object.assign(new Error(outcome.error), { stack: outcome.internalStack }), ctx.env.AELAB_DEBUG === '1'));
+  ctx.terminal.line(`aelab: run failed: ${outcome.error ?? 'unknown error'} (details in ${path.join(outcome.dir, 'run.json')})`);
 }
+
+/** `aelab run --resume RUN_DIR`: one run, continued in its folder. */
+async function resumeCommand(dirArg: string, options: { backend: BackendName | undefined; staleAfterMs: number | undefined; runsDir: string | undefined }, ctx: Parameters<Command['run']>[1]): Promise<number> {
+  const { terminal, signal } = ctx;
+  const dir = path.resolve(ctx.cwd, dirArg);
+  // The runs folder the run lives in (runs/<name>/NNNN, or runs/<name>/sweep-NNNN/<trial>): its
+  // index page is refreshed and its quality classifier cache used.
+  const inSweep = fs.existsSync(path.join(path.dirname(dir), 'sweep.json'));
+  const runsDir = options.runsDir !== undefined ? path.resolve(ctx.cwd, options.runsDir) : path.resolve(dir, inSweep ? '../../..' : '../..');
+  // Refusals (completed, still running, no checkpoint, …) come before the backend loads.
+  const claimed = claimForResume(dirArg, options.staleAfterMs);
+  let backendInfo: Awaited<ReturnType<typeof prepareBackend>>;
+  try {
+    backendInfo = await prepareBackend(options.backend, terminal);
+  } catch (err) {
+    releaseResume(claimed);
+    throw err;
+  }
+  const session = { runsDir, terminal, command: ctx.argv, signal, backendInfo, ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}) };
+  const outcome = await resumeRun(claimed, session);
+  if (outcome.status === 'failed') reportFailure(outcome, ctx);
+  ctx.out(outcome.dir);
+  if (signal.aborted) throw new InterruptedError(String(signal.reason));
+  if (outcome.status === 'completed') terminal.line(`aelab: done — resumed run completed. Open ${path.join(outcome.dir, 'report.html')}`);
+  return outcome.status === 'completed' ? EXIT_OK : EXIT_USER_ERROR;
+}
+
 
 /** --shard i/n or auto; a value that cannot be read is a command-line mistake (exit 2). */
 function readShard(text: string, env: Record<string, string | undefined>): ReturnType<typeof parseShardArg> {

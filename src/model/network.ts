@@ -124,8 +124,8 @@ export class NetworkAutoencoder implements TrainableAutoencoder {
   loss(x: tf.Tensor2D, opts: LossOptions): LossResult {
     this.assertLive();
     // The encoder sees opts.input (a corrupted x when denoising); the objective compares with x.
-    const code = applyLayers(this.encoderLayers, opts.input ?? x, opts.training) as tf.Tensor2D;
-    const reconstruction = applyLayers(this.decoderLayers, code, opts.training) as tf.Tensor2D;
+    const code = applyLayers(this.encoderLayers, opts.input ?? x, opts.training, opts.step) as tf.Tensor2D;
+    const reconstruction = applyLayers(this.decoderLayers, code, opts.training, opts.step) as tf.Tensor2D;
     return addCodeL1(this.objective.loss(tf, { x, reconstruction, code }, opts), code, this.description.codeL1 ?? 0);
   }
 
@@ -251,10 +251,14 @@ export function exportDenseLayers(decoderLayers: tf.layers.Layer[]): DecoderExpo
   return { layers };
 }
 
-/** The layers in order; `training` switches dropout on and batch norm to batch statistics, as network.apply does. */
-function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor, training = false): tf.Tensor {
+/**
+ * The layers in order; `training` switches dropout on and batch norm to batch statistics, as
+ * network.apply does; `step` seeds the dropout masks (see SeededDropout).
+ */
+function applyLayers(layers: tf.layers.Layer[], x: tf.Tensor, training = false, step?: number): tf.Tensor {
   let h = x;
-  for (const layer of layers) h = layer.apply(h, { training }) as tf.Tensor;
+  const kwargs = step === undefined ? { training } : { training, step };
+  for (const layer of layers) h = layer.apply(h, kwargs) as tf.Tensor;
   return h;
 }
 

@@ -1,7 +1,10 @@
 // Dropout whose masks are seeded and differ from step to step. tfjs' Dropout layer either draws
 // from Math.random (no seed: runs would not repeat) or, given a seed, draws the SAME mask on every
 // call (it seeds a fresh generator each time), which is no dropout at all. This layer seeds each
-// training call with (seed, call number): a run repeats exactly, and every batch gets a new mask.
+// training call with (seed, optimizer step): a run repeats exactly, and every batch gets a new mask.
+// The training loop passes the step (kwargs.step, counted over the whole training), so a run resumed
+// from a checkpoint draws the masks an uninterrupted run would; a call without one (a direct
+// caller) counts its own calls instead.
 // Outside training (evaluation, encode/decode, pictures) it passes its input through unchanged.
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../shared/random.ts';
@@ -25,10 +28,12 @@ export class SeededDropout extends tf.layers.Layer {
     this.seed = args.seed;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean; step?: number }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (kwargs.training !== true || this.rate === 0) return tf.clone(x);
-    const seed = deriveSeed(this.seed, `dropout:${this.calls++}`) || 1;
+    const step = kwargs.step ?? this.calls;
+    this.calls = step + 1;
+    const seed = deriveSeed(this.seed, `dropout:${step}`) || 1;
     return tf.tidy(() => {
       const keep = 1 - this.rate;
       // ⌊u + keep⌋ is 1 with probability keep; kept units are scaled by 1/keep (inverted dropout).

@@ -140,7 +140,7 @@ export class VariationalAutoencoder implements TrainableAutoencoder {
   private readonly logVarHead: tf.layers.Layer;
   private readonly decoderLayers: tf.layers.Layer[];
   private readonly pixelLogVariance: PixelLogVariance | null;
-  /** Optimizer steps taken so far; step s draws its ε from a stream seeded by (seed, s). */
+  /** Optimizer steps taken so far; step s (LossOptions.step, else this count) draws its ε from a stream seeded by (seed, s). */
   trainingSteps = 0;
   private disposed = false;
 
@@ -221,7 +221,15 @@ export class VariationalAutoencoder implements TrainableAutoencoder {
   loss(x: tf.Tensor2D, opts: LossOptions): LossResult {
     this.assertLive();
     const rows = x.shape[0];
-    const seed = opts.training ? deriveSeed(this.description.seed, `epsilon:step:${this.trainingSteps++}`) : deriveSeed(this.description.seed, 'epsilon:evaluation');
+    let seed: number;
+    if (opts.training) {
+      // The training loop says which step this is (a resumed run continues the same ε stream).
+      const step = opts.step ?? this.trainingSteps;
+      this.trainingSteps = step + 1;
+      seed = deriveSeed(this.description.seed, `epsilon:step:${step}`);
+    } else {
+      seed = deriveSeed(this.description.seed, 'epsilon:evaluation');
+    }
     // The encoder sees opts.input (a corrupted x when denoising); the likelihood scores the clean x.
     const { mean, logVar } = this.posterior(opts.input ?? x);
     const eps = tf.tensor2d(standardNormals(rows * this.latent, seed), [rows, this.latent]);

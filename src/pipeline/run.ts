@@ -1,19 +1,39 @@
 // One run: a resolved spec → data → model → train → evaluate → render → a complete run folder.
 // The composer decides the order and where files go; every stage is imported through its index.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadSpec, resolvedSpecYaml, RESOLVED_YAML, type LoadedSpec } from '../spec/index.ts';
+import { loadSpec, resolvedSpecYaml, runFolderSpecFile, RESOLVED_YAML, type LoadedSpec } from '../spec/index.ts';
 import { loadAllLabels, loadDataset } from '../data/index.ts';
 import { modelKind } from '../kinds/model/registry.ts';
 import { buildModel, replicaBuilderUrl, selectBackend } from '../model/index.ts';
-import { convergenceWarning, dataParallelBlocker, resolveWorkers, trainModel, type WorkersDecision } from '../train/index.ts';
+import { convergenceWarning, dataParallelBlocker, decodeCheckpoint, encodeCheckpoint, resolveWorkers, trainModel, type TrainingCheckpoint, type WorkersDecision } from '../train/index.ts';
 import { computeModelMetrics, computePictureData, computeReconstructionMetrics, encodeSplit, fitDensity } from '../evaluate/index.ts';
 import { classifierSkipReason, runQualityStepForRun, type LabelledSource, type QualityStep } from '../evaluate/quality/index.ts';
 import { formatDuration, renderRunPictures, renderRunReport, renderRunsIndex, pictureNotes } from '../render/index.ts';
-import { allocateRunDir, createRunRecord, releaseTrial, gitInfo, listRuns, safeRunPath, updateLatest, type RunRecord } from '../runs/index.ts';
-import { InterruptedError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
+import {
+  allocateRunDir,
+  CHECKPOINT_FILE,
+  checkpointFile,
+  claimRunForResume,
+  createRunRecord,
+  releaseTakeover,
+  releaseTrial,
+  gitInfo,
+  listRuns,
+  safeRunPath,
+  updateLatest,
+  updateSweepStatus,
+  whyNoCheckpoint,
+  type RunJson,
+  type RunJsonInit,
+  type RunRecord,
+  type ResumableRun,
+} from '../runs/index.ts';
+import { InterruptedError, UserError, errorMessage, formatIssue, isUserError } from '../shared/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../shared/fs.ts';
+import { shellQuote } from '../shared/shell.ts';
 import { systemProbe } from '../shared/liveness.ts';
 import { explorerInput, explorerModel, writeCodes } from './explorer.ts';
 import { createFileLogger, type Logger } from '../shared/log.ts';
@@ -57,6 +77,11 @@ export interface RunPlacement {
   sweep?: { dir: string; trial: string };
   /** --shard i/n of the command, recorded in run.json. */
   shard?: { index: number; count: number };
+  /**
+   * Continue the interrupted or lost run in `runDir` from its checkpoint, in place: this process
+   * has taken the folder over (its '.takeover.json'), and gives it back if the run cannot start.
+   */
+  resume?: { previous: RunJson; was: 'interrupted' | 'lost' };
 }
 
 /** Everything the steps of one run need, made once its folder exists. */
@@ -77,6 +102,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** The spec file's folder: data paths are relative to it. */
   specDir: string;
+  /** The checkpoint training continues from (a resumed run). */
+  resume?: TrainingCheckpoint;
 }
 
 export interface RunOutcome {
@@ -115,50 +142,67 @@ export function loadSpecForRun(file: string, overrides: Record<string, unknown>,
  */
 export async function runSingle(loaded: LoadedSpec, session: RunSession, placement: RunPlacement = {}): Promise<RunOutcome> {
   const { spec } = loaded;
-  throwIfAborted(session.signal);
-  const data = loadDatasetCached(spec, loaded.dir);
+  let data: Dataset;
+  let resume: TrainingCheckpoint | undefined;
+  try {
+    throwIfAborted(session.signal);
+    data = loadDatasetCached(spec, loaded.dir);
+    if (placement.resume) resume = readCheckpointToResume(placement.runDir!, placement.resume.previous);
+  } catch (err) {
+    // A run that cannot be continued is left as it was, for the next attempt.
+    if (placement.resume) releaseTakeover(placement.runDir!);
+    throw err;
+  }
 
   let dir: string;
   let id: string;
   if (placement.runDir) {
     dir = placement.runDir;
-    id = path.basename(dir);
+    id = placement.resume?.previous.id ?? path.basename(dir);
   } else {
     const parent = placement.parentDir ?? safeRunPath(session.runsDir, spec.name);
     ({ id, dir } = allocateRunDir(parent));
   }
   const logger = createFileLogger(path.join(dir, 'log.jsonl'), { run: `${spec.name}/${id}` });
-  writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
-  writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
-  // A spec file that reruns exactly this run (`aelab run RUN_DIR`).
-  writeFileAtomic(path.join(dir, RESOLVED_YAML), resolvedSpecYaml(loaded));
+  if (!placement.resume) {
+    writeFileAtomic(path.join(dir, 'spec.yaml'), loaded.text);
+    writeJsonAtomic(path.join(dir, 'resolved.json'), { spec, hash: loaded.hash });
+    // A spec file that reruns exactly this run (`aelab run RUN_DIR`).
+    writeFileAtomic(path.join(dir, RESOLVED_YAML), resolvedSpecYaml(loaded));
+  }
 
   // Another process may judge this run lost (no heartbeat for --stale-after: a frozen machine,
   // say) and move its folder aside; the record notices at its next write, and the run stops.
   const takenOver = new AbortController();
-  const record = createRunRecord(
-    dir,
-    {
-      id,
-      name: spec.name,
-      status: 'running',
-      command: session.command,
-      spec_file: path.resolve(loaded.file),
-      spec_hash: loaded.hash,
-      overrides: loaded.overrides,
-      backend: session.backendInfo,
-      versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
-      git: gitInfoOnce() ?? undefined,
-      ...(placement.sweep ? { sweep: placement.sweep } : {}),
-      ...(placement.shard ? { shard: placement.shard } : {}),
-    },
-    { onTakenOver: () => takenOver.abort('a takeover (this run was judged lost)') },
-  );
-  logger.info({ event: 'start', spec_file: loaded.file, hash: loaded.hash, backend: session.backendInfo.name }, 'run started');
+  const fresh: RunJsonInit = {
+    id,
+    name: spec.name,
+    status: 'running',
+    command: session.command,
+    spec_file: path.resolve(loaded.file),
+    spec_hash: loaded.hash,
+    overrides: loaded.overrides,
+    backend: session.backendInfo,
+    versions: { node: process.version, tfjs: session.backendInfo.tfjs_version, aelab: aelabVersion() },
+    git: gitInfoOnce() ?? undefined,
+    ...(placement.sweep ? { sweep: placement.sweep } : {}),
+    ...(placement.shard ? { shard: placement.shard } : {}),
+  };
+  const record = createRunRecord(dir, placement.resume && resume ? resumedRecord(placement.resume, fresh, resume) : fresh, {
+    onTakenOver: () => takenOver.abort('a takeover (this run was judged lost)'),
+  });
+  // run.json names this process now: other processes see a live run, not one to take over.
+  if (placement.resume) releaseTakeover(dir);
+  logger.info({ event: placement.resume ? 'resume' : 'start', spec_file: loaded.file, hash: loaded.hash, backend: session.backendInfo.name, ...(resume ? { after_epoch: resume.epoch } : {}) }, placement.resume ? 'run resumed' : 'run started');
   for (const w of loaded.warnings) logger.warn({ event: 'spec-warning', path: w.path }, w.message);
   const label = placement.sweep ? `${spec.name}/${placement.sweep.trial}` : `${spec.name}/${id}`;
   const { terminal } = session;
-  terminal.line(`aelab: run ${label} → ${dir}`);
+  if (resume) {
+    const backendNote = resume.meta.backend !== session.backendInfo.name ? ` (warning: it trained on ${String(resume.meta.backend)} until then, now on ${session.backendInfo.name}: the result will not match an uninterrupted run exactly)` : '';
+    terminal.line(`aelab: run ${label} resumes after epoch ${resume.epoch}/${spec.train.epochs} (it was ${placement.resume!.was}) → ${dir}${backendNote}`);
+  } else {
+    terminal.line(`aelab: run ${label} → ${dir}`);
+  }
 
   const ctx: RunContext = {
     session,
@@ -172,10 +216,13 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     progressTerminal: prefixedTerminal(terminal, placement.sweep ? label : ''),
     signal: AbortSignal.any([session.signal, takenOver.signal]),
     specDir: loaded.dir,
+    ...(resume ? { resume } : {}),
   };
   try {
     await executeRun(ctx);
     record.complete();
+    // The finished run has its final model; the checkpoint (weights, optimizer moments) would only bloat it.
+    fs.rmSync(path.join(dir, CHECKPOINT_FILE), { force: true });
     logger.info({ event: 'completed', seconds: record.data.duration_seconds }, 'run completed');
     if (!placement.sweep) updateLatest(path.dirname(dir), id);
     terminal.line(`aelab: ${label} completed in ${formatDuration(record.data.duration_seconds ?? 0)}`);
@@ -188,10 +235,12 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     if (err instanceof InterruptedError) {
       record.fail(err); // marks it interrupted, with the signal
       logger.warn({ event: 'interrupted' }, err.message);
-      terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}`);
+      terminal.line(`aelab: ${label} interrupted; partial run kept in ${dir}; ${resumeHint(dir, placement)}`);
       return { dir, status: 'interrupted', error: err.message };
     }
     record.fail(err);
+    // A failed run is not resumed (--resume refuses it): its checkpoint would only take space.
+    fs.rmSync(path.join(dir, CHECKPOINT_FILE), { force: true });
     logger.error({ event: 'failed', err: errorMessage(err), stack: isUserError(err) ? undefined : (err as Error)?.stack }, 'run failed');
     return failedOutcome(dir, err);
   } finally {
@@ -199,6 +248,94 @@ export async function runSingle(loaded: LoadedSpec, session: RunSession, placeme
     refreshRunsIndex(session.runsDir, session.staleAfterMs);
   }
 }
+
+/**
+ * The first half of `aelab run --resume RUN_DIR`, before any backend loads: takes the run over, or
+ * refuses (UserError) saying why and what to do instead. Then resumeRun, or releaseResume on failure.
+ */
+export function claimForResume(dirArg: string, staleAfterMs: number | undefined): ResumableRun {
+  return claimRunForResume(dirArg, systemProbe(staleAfterMs));
+}
+
+/** Gives a claimed run back untouched (the command failed before it could continue it). */
+export function releaseResume(claimed: ResumableRun): void {
+  releaseTakeover(claimed.dir);
+}
+
+/**
+ * `aelab run --resume RUN_DIR`, after claimForResume: continues an interrupted or lost run in its own folder from its
+ * last checkpoint, or refuses (UserError) saying why and what to do instead.
+ */
+export async function resumeRun(claimed: ResumableRun, session: RunSession): Promise<RunOutcome> {
+  let loaded: LoadedSpec;
+  try {
+    const file = runFolderSpecFile(claimed.dir);
+    if (!file) throw new UserError(`--resume ${claimed.dir}: not a run folder`);
+    loaded = loadSpecForRun(file, {}, session.terminal);
+  } catch (err) {
+    releaseTakeover(claimed.dir);
+    throw err;
+  }
+  const { previous } = claimed;
+  const sweep = previous.sweep;
+  const outcome = await runSingle(loaded, session, {
+    runDir: claimed.dir,
+    ...(sweep ? { sweep } : {}),
+    ...(previous.shard ? { shard: previous.shard } : {}),
+    resume: { previous, was: claimed.was },
+  });
+  if (sweep) {
+    // The sweep's snapshot follows its trial folders; a trial resumed by hand counts too.
+    try {
+      updateSweepStatus(path.dirname(claimed.dir), { probe: systemProbe(session.staleAfterMs) });
+    } catch (err) {
+      process.emitWarning(`could not refresh ${path.join(path.dirname(claimed.dir), 'sweep.json')}: ${errorMessage(err)}`);
+    }
+  }
+  return outcome;
+}
+
+/** The checkpoint a resumed run continues from, checked against the run it belongs to. */
+function readCheckpointToResume(dir: string, previous: RunJson): TrainingCheckpoint {
+  const file = checkpointFile(dir);
+  const rerun = `rerun it from scratch: aelab run ${dir}`;
+  if (!file) throw new UserError(`${dir}: this run has no checkpoint (${CHECKPOINT_FILE}); ${rerun}`);
+  let checkpoint: TrainingCheckpoint;
+  try {
+    checkpoint = decodeCheckpoint(fs.readFileSync(file));
+  } catch (err) {
+    throw new UserError(`${file}: cannot be read (${errorMessage(err)}); the run cannot be resumed — ${rerun}`);
+  }
+  if (checkpoint.meta.spec_hash !== previous.spec_hash) {
+    throw new UserError(`${file}: this checkpoint belongs to another configuration (spec hash ${String(checkpoint.meta.spec_hash).slice(0, 12)}, the run's is ${String(previous.spec_hash).slice(0, 12)}); ${rerun}`);
+  }
+  return checkpoint;
+}
+
+/** run.json of a resumed run: the earlier record's identity and start, this process as its owner, the resumption noted. */
+function resumedRecord(resume: NonNullable<RunPlacement['resume']>, fresh: RunJsonInit, checkpoint: TrainingCheckpoint): RunJsonInit {
+  const { status: _s, error: _e, signal, finished_at: _f, duration_seconds: _d, stage: _st, heartbeat_at: _h, pid, hostname, cpus: _c, engine: _en, ...kept } = resume.previous;
+  const earlier = Array.isArray(kept.resumed) ? (kept.resumed as unknown[]) : [];
+  return {
+    ...kept,
+    command: fresh.command,
+    backend: fresh.backend,
+    versions: fresh.versions,
+    git: fresh.git,
+    resumed: [
+      ...earlier,
+      { at: new Date().toISOString(), after_epoch: checkpoint.epoch, was: resume.was, ...(signal ? { signal } : {}), previous_owner: { hostname, pid }, command: fresh.command },
+    ],
+  } as RunJsonInit;
+}
+
+/** What the interruption message tells the user to do next: the exact command, or why there is none. */
+function resumeHint(dir: string, placement: RunPlacement): string {
+  if (!checkpointFile(dir)) return `it cannot be resumed (${whyNoCheckpoint(dir)}); rerun it from scratch with: aelab run ${shellQuote(dir)}`;
+  const command = `aelab run --resume ${shellQuote(dir)}`;
+  return placement.sweep ? `rerun the sweep to resume it from its checkpoint (or: ${command})` : `resume it with: ${command}`;
+}
+
 
 /** A sweep trial as the parent hands it out (to itself or to a worker); `runDir` is already claimed. */
 export interface TrialTask {
@@ -211,15 +348,23 @@ export interface TrialTask {
   runDir: string;
   sweepDir: string;
   shard?: { index: number; count: number };
+  /** Continue the interrupted or lost trial in runDir from its checkpoint (the claim took it over in place). */
+  resume?: { previous: RunJson; was: 'interrupted' | 'lost' };
 }
 
 /** Runs one claimed sweep trial. One refused before it started (e.g. unreadable data) gives its claim back. */
 export async function runTrial(task: TrialTask, session: RunSession): Promise<RunOutcome> {
   try {
     const trialLoaded = loadTrialSpec(task.file, task.overrides, { name: task.trial, overrides: task.trialOverrides });
-    return await runSingle(trialLoaded, session, { runDir: task.runDir, sweep: { dir: task.sweepDir, trial: task.trial }, shard: task.shard });
+    return await runSingle(trialLoaded, session, {
+      runDir: task.runDir,
+      sweep: { dir: task.sweepDir, trial: task.trial },
+      shard: task.shard,
+      ...(task.resume ? { resume: task.resume } : {}),
+    });
   } catch (err) {
-    releaseTrial(task.runDir);
+    if (task.resume) releaseTakeover(task.runDir);
+    else releaseTrial(task.runDir);
     return failedOutcome(task.runDir, err);
   }
 }
@@ -230,6 +375,11 @@ export async function runTrial(task: TrialTask, session: RunSession): Promise<Ru
  */
 function trainWorkers(ctx: RunContext, params: number): WorkersDecision {
   const { spec, data, session } = ctx;
+  // A resumed run continues on the threads its checkpoint was written with (the same N repeats exactly).
+  if (ctx.resume) {
+    const threads = ctx.resume.threads ?? 1;
+    return { requested: spec.train.workers, workers: threads, reason: `resumed on the ${threads === 1 ? 'one thread' : `${threads} threads`} its checkpoint was written with` };
+  }
   return resolveWorkers({
     requested: spec.train.workers,
     backend: session.backendInfo.name,
@@ -264,9 +414,12 @@ async function executeRun(ctx: RunContext): Promise<void> {
       logger.info({ event: 'train-workers', ...workers }, `training on ${workers.workers} thread${workers.workers === 1 ? '' : 's'}: ${workers.reason}`);
       if (workers.workers > 1) session.terminal.line(`aelab: ${label} trains on ${workers.workers} threads (${workers.reason})`);
       // history.csv grows every epoch, so a failed or interrupted run keeps what it learned.
-      const soFar: EpochRecord[] = [];
+      const soFar: EpochRecord[] = ctx.resume ? [...ctx.resume.history] : [];
+      if (ctx.resume) writeFileAtomic(path.join(dir, 'history.csv'), historyCsv(soFar));
       training = await trainModel(model, data, spec.train, {
         seed: spec.seed,
+        ...(ctx.resume ? { resume: ctx.resume } : {}),
+        checkpoint: { every: spec.train.checkpoint_every, save: (checkpoint) => saveCheckpoint(ctx, checkpoint) },
         ...(workers.workers > 1
           ? { parallel: { threads: workers.workers, recipe: { builder: replicaBuilderUrl, model: spec.model, inputDim: data.dim, seed: spec.seed } } }
           : {}),
@@ -374,6 +527,32 @@ async function executeRun(ctx: RunContext): Promise<void> {
     if (quality !== null && 'dispose' in quality) quality.dispose();
     model.dispose();
   }
+}
+
+/**
+ * Writes the run's checkpoint atomically over the previous one (only the latest is kept), with
+ * what it belongs to: the spec hash and the backend.
+ */
+async function saveCheckpoint(ctx: RunContext, checkpoint: TrainingCheckpoint): Promise<void> {
+  const meta = { spec_hash: ctx.record.data.spec_hash, backend: ctx.session.backendInfo.name, written_at: new Date().toISOString() };
+  writeFileAtomic(path.join(ctx.dir, CHECKPOINT_FILE), encodeCheckpoint({ ...checkpoint, meta }));
+  ctx.logger.info({ event: 'checkpoint', epoch: checkpoint.epoch }, `checkpoint after epoch ${checkpoint.epoch}`);
+  await testSignalAfterEpoch(checkpoint.epoch);
+}
+
+/**
+ * Tests only: AELAB_TEST_SIGNAL_AFTER_EPOCH=k[:SIGNAL] makes the process send itself SIGINT (or
+ * SIGTERM, SIGKILL) once the checkpoint of epoch k is written, so that the resume tests interrupt
+ * a real run at an exact epoch through the real signal handling.
+ */
+async function testSignalAfterEpoch(epoch: number): Promise<void> {
+  const setting = process.env.AELAB_TEST_SIGNAL_AFTER_EPOCH;
+  if (!setting) return;
+  const [at, signal = 'SIGINT'] = setting.split(':');
+  if (Number(at) !== epoch) return;
+  process.kill(process.pid, signal as NodeJS.Signals);
+  // Let the handler run (it aborts the run's signal) before the next batch looks at it.
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Sweeps: plan → validate every trial → open (or resume) the sweep folder → run my shard's trials,
 // in this process (--jobs 1) or also in worker processes, each trial claimed exclusively.
 import type { LoadedSpec } from '../spec/index.ts';
-import { claimTrial, completedTrialsByHash, createOrOpenSweep, describePlanChange, reuseTrial, safeRunPath, updateSweepStatus } from '../runs/index.ts';
+import { checkpointFile, claimTrial, completedTrialsByHash, createOrOpenSweep, describePlanChange, readRunJson, reuseTrial, safeRunPath, updateSweepStatus } from '../runs/index.ts';
 import { systemProbe } from '../shared/liveness.ts';
 import { planSweep, selectTrials, shardTrials } from './plan.ts';
 import { runTrial, type RunOutcome, type RunSession, type TrialTask } from './run.ts';
@@ -62,8 +62,17 @@ export async function runSweep(loaded: LoadedSpec, opts: SweepOptions): Promise<
   const nextTask = (): TrialTask | null => {
     while (!stop && !opts.signal.aborted && queue.length > 0) {
       const trial = queue.shift()!;
-      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign, probe: systemProbe(opts.staleAfterMs) });
       const source = reusable.get(trial.hash);
+      // An interrupted or lost attempt of this very configuration with a checkpoint continues in
+      // its folder (unless a completed twin can simply be reused).
+      const resumable = (dir: string) => !source && checkpointFile(dir) !== null && readRunJson(dir)?.spec_hash === trial.hash;
+      const claim = claimTrial(opened.dir, trial.name, { reclaimForeign: opts.reclaimForeign, probe: systemProbe(opts.staleAfterMs), resumable });
+      if (claim.claimed && claim.resume) {
+        const previous = readRunJson(claim.dir)!;
+        opts.terminal.line(`aelab: [${trial.name}] ${claim.resume.status}: resuming from its checkpoint`);
+        const was = claim.resume.status === 'lost' ? 'lost' : 'interrupted';
+        return { file: loaded.file, overrides: loaded.overrides, trialOverrides: trial.overrides, trial: trial.name, runDir: claim.dir, sweepDir: opened.dir, shard: opts.shard, resume: { previous, was } };
+      }
       if (claim.claimed && source) {
         const how = reuseTrial(source, claim.dir, { id: trial.name, sweep: { dir: opened.dir, trial: trial.name } });
         opts.terminal.line(`aelab: [${trial.name}] same configuration (spec hash) completed in ${source}: reused, files ${how}`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { selectBackend } from '../model/index.ts';
-import { releaseTrial } from '../runs/index.ts';
+import { releaseTakeover, releaseTrial } from '../runs/index.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { createTerminal } from '../shared/terminal.ts';
 import type { BackendInfo } from '../shared/types.ts';
@@ -131,7 +131,8 @@ export async function serveTrialsWithWorkers(
       } catch (err) {
         // The worker died mid-trial: a trial it never started goes back to pending; one it started
         // still says running with a dead pid, so a rerun reclaims it. Stop feeding this worker.
-        releaseTrial(task.runDir);
+        if (task.resume) releaseTakeover(task.runDir);
+        else releaseTrial(task.runDir);
         record(task.trial, { dir: task.runDir, status: signal.aborted ? 'interrupted' : 'failed', error: errorMessage(err) });
         return;
       }

@@ -33,6 +33,8 @@ export interface RunInfo {
   hostname?: string | null;
   engine?: EngineIds | null;
   shard?: { index: number; count: number } | null;
+  /** Each time the run was continued from a checkpoint (`aelab run --resume`, a sweep rerun). */
+  resumed?: { at: string; after_epoch: number; was: string; signal?: string }[] | null;
 }
 
 export interface RunReportInput {
@@ -263,6 +265,9 @@ export function renderRunReport(input: RunReportInput): string {
   facts.push(['Started', escapeHtml(formatTime(run.started_at))]);
   if (run.finished_at) facts.push(['Finished', escapeHtml(formatTime(run.finished_at))]);
   if (typeof run.duration_seconds === 'number') facts.push(['Duration', escapeHtml(formatDuration(run.duration_seconds))]);
+  for (const r of run.resumed ?? []) {
+    facts.push(['Resumed', escapeHtml(`after epoch ${r.after_epoch} (${r.was}${r.signal ? ` by ${r.signal}` : ''}) at ${formatTime(r.at)}, from its checkpoint`)]);
+  }
   const trainSeconds = input.metrics?.['train_seconds'];
   const trained = isTrained(resolved);
   if (typeof trainSeconds === 'number') facts.push([trained ? 'Training time' : 'Fit time', escapeHtml(formatDuration(trainSeconds))]);

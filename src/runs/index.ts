@@ -19,6 +19,7 @@ export {
   createOrOpenSweep,
   claimTrial,
   releaseTrial,
+  releaseTakeover,
   trialState,
   readSweep,
   updateSweepStatus,
@@ -35,3 +36,4 @@ export {
 } from './sweep.ts';
 export { isProcessAlive, withLock, type LockOptions } from './lock.ts';
 export { completedTrialsByHash, describePlanChange, reuseTrial } from './reuse.ts';
+export { CHECKPOINT_FILE, checkpointFile, claimRunForResume, whyNoCheckpoint, type ResumableRun } from './resume.ts';

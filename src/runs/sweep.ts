@@ -86,6 +86,11 @@ export type TrialClaim =
       dir: string;
       /** Set when an earlier failed, interrupted or lost attempt was moved aside first. */
       previous?: { status: TrialStatus; movedTo: string };
+      /**
+       * Set when the interrupted or lost attempt is to be continued in place from its checkpoint
+       * (ClaimOptions.resumable said so): the folder is this process's, its run.json not yet rewritten.
+       */
+      resume?: { status: TrialStatus };
     }
   | { claimed: false; dir: string; reason: 'completed' | 'running' | 'claimed' };
 
@@ -159,6 +164,11 @@ export interface ClaimOptions {
   lock?: LockOptions;
   /** How lost owners are told from live ones (default: this machine now, 10 minutes). */
   probe?: LivenessProbe;
+  /**
+   * Whether an interrupted or lost trial folder can be continued from its checkpoint; if so it is
+   * taken over in place (claim.resume) instead of being moved aside and started over.
+   */
+  resumable?: (trialDir: string) => boolean;
 }
 
 /**
@@ -191,6 +201,16 @@ export function claimTrial(sweepDir: string, trialName: string, options: ClaimOp
       if ((state.status === 'running' || state.status === 'claimed') && !(options.reclaimForeign && state.foreign)) {
         return { claimed: false, dir, reason: state.status };
       }
+      if ((state.status === 'interrupted' || state.status === 'lost') && judged !== null && options.resumable?.(dir)) {
+        if (!acquireTakeover(dir, judged, probe)) return { claimed: false, dir, reason: 'claimed' };
+        // A `--resume` (which takes no sweep lock) may have continued it between the look and the marker.
+        const now = trialState(dir, probe).status;
+        if (now !== state.status) {
+          releaseTakeover(dir);
+          return { claimed: false, dir, reason: now === 'completed' ? 'completed' : 'running' };
+        }
+        return { claimed: true, dir, resume: { status: state.status } };
+      }
       let previous: { status: TrialStatus; movedTo: string } | undefined;
       if (state.status !== 'pending') {
         const movedTo = judged === null ? null : takeOver(sweepDir, entry.folder, judged, probe);
@@ -217,15 +237,24 @@ export function inodeOf(dir: string): number | null {
  * Moves the trial folder judged finished or lost (inode `judged`) aside, if this process wins it:
  * returns where it went, or null when another process is taking it over or already has.
  */
-export function takeOver(sweepDir: string, folder: string, judged: number, probe: LivenessProbe, retry = true): string | null {
-  const dir = path.join(sweepDir, folder);
+export function takeOver(sweepDir: string, folder: string, judged: number, probe: LivenessProbe): string | null {
+  return acquireTakeover(path.join(sweepDir, folder), judged, probe) ? moveAside(sweepDir, folder) : null;
+}
+
+/**
+ * Makes the run folder judged finished or lost (inode `judged`) this process's, if it wins it:
+ * creates '.takeover.json' in it exclusively. False when another process is taking it over (its
+ * marker is there and its owner alive) or the folder is gone or was replaced. A caller that
+ * continues the run in place removes the marker (releaseTakeover) once run.json names it.
+ */
+export function acquireTakeover(dir: string, judged: number, probe: LivenessProbe, retry = true): boolean {
   const marker = path.join(dir, TAKEOVER_FILE);
   const me = { pid: process.pid, hostname: os.hostname(), claimed_at: new Date().toISOString() };
   try {
     fs.writeFileSync(marker, JSON.stringify(me), { flag: 'wx' });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null; // moved aside already
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false; // moved aside already
     if (code !== 'EEXIST') throw err;
     // Another process is moving it, or died doing so (a window of milliseconds): then clear its
     // marker and try once more.
@@ -235,16 +264,21 @@ export function takeOver(sweepDir: string, folder: string, judged: number, probe
       owner !== null
         ? runLiveness({ hostname: owner.hostname, pid: owner.pid, heartbeat_at: owner.claimed_at }, probe) === 'lost'
         : probe.now - (fs.statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? probe.now) > probe.staleAfterMs;
-    if (!ownerLost || !retry) return null;
+    if (!ownerLost || !retry) return false;
     fs.rmSync(marker, { force: true });
-    return takeOver(sweepDir, folder, judged, probe, false);
+    return acquireTakeover(dir, judged, probe, false);
   }
   if (inodeOf(dir) !== judged) {
     // The marker landed in a folder made since we looked (another process's new claim): not ours.
     fs.rmSync(marker, { force: true });
-    return null;
+    return false;
   }
-  return moveAside(sweepDir, folder);
+  return true;
+}
+
+/** Removes this process's takeover marker from a run folder it continues in place (its run.json now says so). */
+export function releaseTakeover(dir: string): void {
+  fs.rmSync(path.join(dir, TAKEOVER_FILE), { force: true });
 }
 
 /** Renames sweepDir/folder to the next free '<folder>.attempt-N'; returns where it went. */

@@ -1,9 +1,13 @@
 // Seeded pseudo-random numbers for everything aelab draws (shuffles, picked test images, density
 // samples, random sweeps), so the same seed gives the same run. Math.random is never used.
 
-/** mulberry32: small, fast, good enough for shuffling and sampling; state is one uint32. */
-export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
+/**
+ * mulberry32: small, fast, good enough for shuffling and sampling; state is one uint32 (plus the
+ * spare normal Box–Muller made). `from`, as getState() returned it, continues a stream exactly
+ * where it stood (a resumed run's shuffles match an uninterrupted run's).
+ */
+export function createRng(seed: number, from?: RngState): Rng {
+  let state = (from ? from.state : seed) >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -11,9 +15,10 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  let spare: number | null = null;
+  let spare: number | null = from ? from.spare : null;
   return {
     next,
+    getState: () => ({ state, spare }),
     int: (n) => Math.floor(next() * n),
     normal: () => {
       if (spare !== null) {
@@ -40,7 +45,15 @@ export function createRng(seed: number): Rng {
   };
 }
 
+/** Where a stream stands: everything needed to continue it (plain JSON). */
+export interface RngState {
+  state: number;
+  spare: number | null;
+}
+
 export interface Rng {
+  /** Where the stream stands now; createRng(any, state) continues from here. */
+  getState(): RngState;
   /** Uniform in [0, 1). */
   next(): number;
   /** Uniform integer in [0, n). */

@@ -223,6 +223,15 @@ export interface TrainSpec {
    * exactly; not part of the spec hash. Default: `"auto"`.
    */
   workers: 'auto' | number;
+  /**
+   * Epochs between training checkpoints (checkpoint.bin in the run folder: weights, optimizer
+   * state, random-number state, early-stopping state, history; only the latest is kept, written
+   * atomically, and the last epoch is always checkpointed). `aelab run --resume RUN_DIR` continues
+   * an interrupted or lost run from it, ending exactly as an uninterrupted run would (same seed
+   * and backend); a completed or failed run's checkpoint is deleted. Not part of the spec hash.
+   * Default: `1`.
+   */
+  checkpoint_every: number;
 }
 
 /**

@@ -224,6 +224,12 @@ export interface LossOptions {
   epoch: number;
   /** The encoder's input when it differs from the target x: a corrupted x (denoising, train.input_noise). */
   input?: import('@tensorflow/tfjs').Tensor2D;
+  /**
+   * Training passes: the 0-based optimizer step over the whole training. Everything random in a
+   * step (dropout masks, a VAE's ε) is seeded by it, so a run resumed from a checkpoint draws what
+   * an uninterrupted run would. Absent: the model counts its own training calls.
+   */
+  step?: number;
 }
 
 export interface LossResult {

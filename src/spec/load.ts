@@ -304,7 +304,7 @@ export function loadSpec(file: string, opts: LoadSpecOptions = {}): LoadedSpec {
     text: read.text,
     spec: resolvedSpec,
     warnings: sortIssues(checked.warnings.map(locate), display),
-    hash: specHash(resolvedSpec),
+    hash: specHash(resolvedSpec, dir),
     overrides,
     extendsChain: resolved.chain,
   };

@@ -8,6 +8,7 @@ import { keysIgnoredBySpec } from '../kinds/spec-keys.ts';
 import { UserError } from '../shared/errors.ts';
 import type { ResolvedSpec } from '../shared/spec-types.ts';
 import { DATA_FILE_KEYS } from './checks.ts';
+import { deleteElidedDefaults } from './hash.ts';
 import type { LoadedSpec } from './load.ts';
 import { specToYaml } from './yaml-out.ts';
 
@@ -23,6 +24,9 @@ export function resolvedSpecYaml(loaded: LoadedSpec): string {
     if (leaf === undefined) delete spec[block!];
     else if (spec[block!]) delete spec[block!]![leaf];
   }
+  // Keys at the defaults they had before they existed say nothing, and one of them is refused
+  // where its kind decides it (train.loss of a vae): leave them out, the loader fills them in.
+  deleteElidedDefaults(spec);
   // min_delta does nothing without patience (the checks warn when it is written): leave it out.
   const stopping = spec.train?.early_stopping as Record<string, unknown> | undefined;
   if (stopping && stopping.patience === 0) delete stopping.min_delta;

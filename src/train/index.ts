@@ -13,9 +13,11 @@ import { checkInputNoise, corruptBatch } from '../shared/input-noise.ts';
 import { DataParallelTrainer, shardOptimizerKinds, type FaultInjection, type ReplicaRecipe, type ShardOptimizerKind } from './parallel/index.ts';
 import { learningRateAt, scheduleProblems, type LrSchedule, type ScheduleSettings } from '../shared/lr-schedule.ts';
 import { isKernel, OptimizerStep, optimizerNames } from './optimizer.ts';
+import type { NamedArray, TrainingCheckpoint } from './checkpoint.ts';
 import { formatDuration, formatLoss, formatRate, ProgressReporter } from './progress.ts';
 
 export { formatBar, formatDuration, formatLoss, formatRate } from './progress.ts';
+export { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.ts';
 export { dataParallelBlocker, resolveWorkers, type WorkersDecision } from './parallel/index.ts';
 
 export interface TrainOptions {
@@ -31,6 +33,14 @@ export interface TrainOptions {
    * or 1: the single-thread step. Whether a run may use it is decided by resolveWorkers.
    */
   parallel?: { threads: number; recipe: ReplicaRecipe; faults?: FaultInjection };
+  /**
+   * Called with a checkpoint after every `every`-th epoch and after the last one (the run may
+   * still be interrupted while it evaluates); awaited before the next epoch starts. On several
+   * threads the checkpoint holds the data-parallel optimizer's state, and resumes on as many.
+   */
+  checkpoint?: { every: number; save: (checkpoint: TrainingCheckpoint) => void | Promise<void> };
+  /** Continue from this checkpoint (of the same spec and model) instead of from epoch 1. */
+  resume?: TrainingCheckpoint;
 }
 
 /** Rows per validation forward pass (no gradients, so larger than a training batch is fine). */
@@ -69,27 +79,40 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   const optimizer = makeOptimizer(spec, variables);
   const schedule = scheduleOf(spec);
 
-  const rng = createRng(deriveSeed(opts.seed, 'shuffle'));
-  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const resume = opts.resume;
+  if (resume) checkResumable(resume, network, n);
+  const rng = createRng(deriveSeed(opts.seed, 'shuffle'), resume?.shuffle);
+  // Shuffled in place every epoch, so each epoch's order depends on the previous one's.
+  const order = resume ? Int32Array.from(resume.order) : Int32Array.from({ length: n }, (_, i) => i);
   const batchBuffer = new Float32Array(batchSize * dim);
   // Denoising: the encoder's corrupted input, filled per step; the clean batch stays the target.
   const inputNoise = spec.input_noise;
   if (inputNoise) checkInputNoise(inputNoise);
   const noisyBuffer = inputNoise ? new Float32Array(batchSize * dim) : null;
-  let step = 0;
+  let step = resume?.step ?? 0;
   const progress = new ProgressReporter(opts.terminal);
   const logger = opts.logger;
 
-  const history: EpochRecord[] = [];
-  let bestLoss = Infinity;
-  let bestEpoch = 0;
+  const history: EpochRecord[] = resume ? resume.history.map((h) => ({ ...h })) : [];
+  let bestLoss = resume?.early_stopping.best_loss ?? Infinity;
+  let bestEpoch = resume?.early_stopping.best_epoch ?? 0;
   let bestWeights: tf.Tensor[] | null = null;
-  let sinceImprovement = 0;
-  let stoppedEarly = false;
-  let stepSeconds = 0;
-  let samplesSeen = 0;
-  const start = performance.now();
-  let lastYield = start;
+  let sinceImprovement = resume?.early_stopping.since_improvement ?? 0;
+  let stoppedEarly = resume?.stopped_early ?? false;
+  let stepSeconds = resume?.progress.step_seconds ?? 0;
+  let samplesSeen = resume?.progress.samples ?? 0;
+  // Time before the interruption counts too: train_seconds is the training's whole wall time.
+  const start = performance.now() - 1000 * (resume?.progress.train_seconds ?? 0);
+  let lastYield = performance.now();
+  const firstEpoch = (resume?.epoch ?? 0) + 1;
+  const checkpointEvery = opts.checkpoint ?? null;
+  const threads = opts.parallel && opts.parallel.threads > 1 ? opts.parallel.threads : 1;
+  if (resume && (resume.threads ?? 1) !== threads) {
+    throw new Error(`trainModel: the checkpoint was written training on ${resume.threads} thread(s), this run trains on ${threads}; resume on as many`);
+  }
+  if (opts.checkpoint && opts.checkpoint.every !== undefined && !(Number.isInteger(opts.checkpoint.every) && opts.checkpoint.every >= 1)) {
+    throw new UserError([{ path: 'train.checkpoint_every', message: `must be a whole number of epochs ≥ 1, got ${String(opts.checkpoint.every)}` }]);
+  }
 
   logger?.info(
     { event: 'train-start', epochs, batch_size: batchSize, batches_per_epoch: batches, optimizer: spec.optimizer, learning_rate: spec.learning_rate, threads: opts.parallel?.threads ?? 1, n_train: n, n_val: validation.count, params: model.paramCount() },
@@ -98,8 +121,20 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
 
   let parallel: DataParallelTrainer | null = null;
   try {
+    if (resume) {
+      restoreWeights(snapshotted, resume.weights);
+      if (resume.optimizer) await optimizer.importState(resume.optimizer);
+      if (resume.early_stopping.best_weights) bestWeights = resume.early_stopping.best_weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
+      else if (bestEpoch === resume.epoch && bestEpoch > 0) bestWeights = snapshotted.map((v) => tf.clone(v));
+      logger?.info({ event: 'train-resume', epoch: resume.epoch, step }, `resuming after epoch ${resume.epoch}`);
+    }
     if (opts.parallel && opts.parallel.threads > 1) parallel = await startParallel(model, spec, opts.parallel, batchSize, dim);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    // The threads start from the restored weights; their optimizer continues from the checkpoint's.
+    if (parallel && resume) {
+      if (!resume.parallel_optimizer) throw new Error('trainModel: the checkpoint has no data-parallel optimizer state');
+      parallel.restore(resume.parallel_optimizer);
+    }
+    for (let epoch = firstEpoch; epoch <= epochs && !stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const epochStepSecondsBefore = stepSeconds;
       rng.shuffle(order);
@@ -129,7 +164,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
         if (parallel) {
           loss = await parallel.step(batchBuffer, rows, epoch, learningRate);
         } else {
-          const result = trainStep(optimizer, model, epoch, batchBuffer, noisyBuffer, rows, dim);
+          const result = trainStep(optimizer, model, epoch, step - 1, batchBuffer, noisyBuffer, rows, dim);
           loss = result.loss;
           for (const [name, value] of Object.entries(result.parts)) partSums[name] = (partSums[name] ?? 0) + value * rows;
         }
@@ -138,8 +173,8 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
         if (!Number.isFinite(loss)) throw divergence(spec, epoch, b + 1, batches, loss);
         lossSum += loss * rows;
 
-        const done = (epoch - 1) * batches + b + 1;
-        const elapsed = (performance.now() - start) / 1000;
+        const done = (epoch - firstEpoch) * batches + b + 1;
+        const elapsed = (performance.now() - start) / 1000 - (resume?.progress.train_seconds ?? 0);
         progress.batch({
           epoch,
           epochs,
@@ -148,7 +183,7 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
           loss: lossSum / (from + rows),
           valLoss: history.at(-1)?.val_loss ?? null,
           samplesPerSecond: samplesSeen / stepSeconds,
-          etaSeconds: (elapsed / done) * (epochs * batches - done),
+          etaSeconds: (elapsed / done) * ((epochs - firstEpoch + 1) * batches - done),
         });
       }
 
@@ -184,7 +219,28 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
       logger?.info({ event: 'epoch', epoch, loss: trainLoss, val_loss: valLoss, seconds, samples_per_second: samplesPerSecond }, `epoch ${epoch}/${epochs}`);
       progress.epoch({ epoch, epochs, loss: trainLoss, valLoss, seconds, samplesPerSecond, note });
       opts.onEpoch?.(record);
-      if (stoppedEarly) break;
+      if (checkpointEvery && (epoch % checkpointEvery.every === 0 || epoch === epochs || stoppedEarly)) {
+        await checkpointEvery.save({
+          epoch,
+          step,
+          stopped_early: stoppedEarly,
+          history,
+          shuffle: rng.getState(),
+          order,
+          weights: namedArrays(network.weights.map((w) => w.originalName), snapshotted),
+          threads,
+          optimizer: parallel ? null : await optimizer.exportState(),
+          parallel_optimizer: parallel ? parallel.optimizerState() : null,
+          early_stopping: {
+            best_loss: Number.isFinite(bestLoss) ? bestLoss : null,
+            best_epoch: bestEpoch,
+            since_improvement: sinceImprovement,
+            best_weights: bestWeights && bestEpoch !== epoch ? namedArrays(network.weights.map((w) => w.originalName), bestWeights) : null,
+          },
+          progress: { train_seconds: (performance.now() - start) / 1000, step_seconds: stepSeconds, samples: samplesSeen },
+          meta: {},
+        });
+      }
     }
 
     // Early stopping keeps the best epoch's weights, whether it stopped or ran out of epochs.
@@ -214,6 +270,28 @@ export async function trainModel(model: TrainableAutoencoder, data: Dataset, spe
   }
 }
 
+/** The tensors' values under the weights' names, for a checkpoint. */
+function namedArrays(names: string[], tensors: readonly tf.Tensor[]): NamedArray[] {
+  return tensors.map((t, i) => ({ name: names[i]!, shape: [...t.shape], values: Float32Array.from(t.dataSync()) }));
+}
+
+/** Sets every weight from a checkpoint's (same names and shapes, in network.weights order). */
+function restoreWeights(variables: tf.Variable[], saved: NamedArray[]): void {
+  variables.forEach((v, i) => v.assign(tf.tensor(saved[i]!.values, saved[i]!.shape, 'float32')));
+}
+
+/** A checkpoint fits this network and data (the pipeline also checks the spec hash); else a bug or a foreign file. */
+function checkResumable(checkpoint: TrainingCheckpoint, network: tf.LayersModel, n: number): void {
+  const names = network.weights.map((w) => w.originalName);
+  const shapes = network.weights.map((w) => w.shape.join('×'));
+  const saved = checkpoint.weights;
+  const fits =
+    saved.length === names.length &&
+    saved.every((w, i) => w.name === names[i] && w.shape.join('×') === shapes[i] && w.values.length === w.shape.reduce((a, b) => a * b, 1));
+  if (!fits) throw new Error(`the checkpoint's weights (${saved.map((w) => `${w.name} ${w.shape.join('×')}`).join(', ')}) do not fit this model's (${names.map((nm, i) => `${nm} ${shapes[i]}`).join(', ')})`);
+  if (checkpoint.order.length !== n) throw new Error(`the checkpoint shuffles ${checkpoint.order.length} training images, but the data hold ${n}`);
+}
+
 async function startParallel(model: TrainableAutoencoder, spec: TrainSpec, parallel: NonNullable<TrainOptions['parallel']>, batchSize: number, dim: number): Promise<DataParallelTrainer> {
   if (!(shardOptimizerKinds as readonly string[]).includes(spec.optimizer)) throw new Error(`data-parallel training has no '${spec.optimizer}' update`);
   return DataParallelTrainer.start({
@@ -237,6 +315,7 @@ function trainStep(
   optimizer: OptimizerStep,
   model: TrainableAutoencoder,
   epoch: number,
+  step: number,
   buffer: Float32Array,
   noisy: Float32Array | null,
   rows: number,
@@ -250,7 +329,7 @@ function trainStep(
     // The step returns the loss; the parts (a VAE's reconstruction and KL) are kept out of the
     // tape's tidy so that one read returns them with the loss.
     const loss = optimizer.step(() => {
-      const result = model.loss(x, { training: true, epoch, ...(input ? { input } : {}) });
+      const result = model.loss(x, { training: true, epoch, step, ...(input ? { input } : {}) });
       partNames = Object.keys(result.parts ?? {});
       parts = Object.values(result.parts ?? {}).map((t) => tf.keep(t));
       return result.loss;

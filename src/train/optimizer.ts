@@ -91,9 +91,72 @@ export class OptimizerStep {
     });
   }
 
+  /**
+   * Everything the following steps depend on, as plain arrays: the step count and the moment
+   * estimates (tfjs' getWeights order), and Adam's running β powers. Those are products updated
+   * in float32 each step; tfjs' setWeights would recompute them as β^(t+1), which may round
+   * differently, so they are saved as they stand (a resumed run then steps exactly as before).
+   */
+  async exportState(): Promise<OptimizerState> {
+    const [iter, ...moments] = await this.optimizer.getWeights();
+    // The step count is a scalar made for the occasion; the moments are the optimizer's own variables.
+    const iterations = iter ? iter.tensor.dataSync()[0]! : 0;
+    iter?.tensor.dispose();
+    const tensors = moments.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
+    const scalars: Record<string, number> = { learning_rate: this.lr };
+    const adam = this.optimizer as unknown as Partial<AdamPowers>;
+    if (adam.accBeta1 && adam.accBeta2) {
+      scalars.acc_beta1 = adam.accBeta1.dataSync()[0]!;
+      scalars.acc_beta2 = adam.accBeta2.dataSync()[0]!;
+    }
+    return { optimizer: this.settings.optimizer, iterations, scalars, tensors };
+  }
+
+  /** Continues from a state exportState() returned for the same optimizer and variables. */
+  async importState(state: OptimizerState): Promise<void> {
+    if (state.optimizer !== this.settings.optimizer) throw new Error(`OptimizerStep.importState: the state is ${state.optimizer}'s, this optimizer is ${this.settings.optimizer}`);
+    const named = [
+      { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
+      ...state.tensors.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape, 'float32') })),
+    ];
+    try {
+      await this.optimizer.setWeights(named);
+    } finally {
+      // setWeights made variables of its own from them.
+      for (const w of named) w.tensor.dispose();
+    }
+    const adam = this.optimizer as unknown as Partial<AdamPowers>;
+    if (adam.accBeta1 && adam.accBeta2) {
+      const { acc_beta1: beta1, acc_beta2: beta2 } = state.scalars;
+      if (beta1 === undefined || beta2 === undefined) throw new Error("OptimizerStep.importState: the state lacks Adam's β powers");
+      tf.tidy(() => {
+        adam.accBeta1!.assign(tf.scalar(beta1));
+        adam.accBeta2!.assign(tf.scalar(beta2));
+      });
+    }
+    if (state.scalars.learning_rate !== undefined) this.setLearningRate(state.scalars.learning_rate);
+  }
+
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** An optimizer's state between steps (see OptimizerStep.exportState). */
+export interface OptimizerState {
+  optimizer: OptimizerName;
+  /** Steps taken. */
+  iterations: number;
+  /** Named numbers: the learning rate, Adam's running β powers. */
+  scalars: Record<string, number>;
+  /** The moment estimates, in tfjs' getWeights order (first moments, then second, …). */
+  tensors: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+/** tfjs' Adam keeps β1^t and β2^t in two private scalar variables. */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
 }
 
 function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {

@@ -32,6 +32,19 @@ describe('a sweep, then compare that answers questions', () => {
     expect(first.stderr).toContain(`aelab: done — 8 runs completed. Compare the trials: aelab compare runs/loop/sweep-0001 (all runs: ${path.join(runsDir, 'index.html')})`);
   });
 
+  it('pca ignores the seed: each latent size is fitted once, the other seeds take that fit (same numbers, fit marked reused)', () => {
+    const metrics = (latent: number, seed: number) => readJson<Record<string, unknown>>(path.join(sweepDir, `kind=pca,latent=${latent},seed=${seed}`, 'metrics.json'));
+    for (const latent of [2, 3]) {
+      const [one, two] = [metrics(latent, 1), metrics(latent, 2)];
+      expect(one.pca_fit_reused).toBeUndefined();
+      expect(two.pca_fit_reused).toBe(true);
+      expect(two.test_mse).toBe(one.test_mse);
+      expect(two.explained_variance).toEqual(one.explained_variance);
+      // What the seed does change for pca, its density's samples, still differs: the trial itself is not reused.
+      expect(fs.readFileSync(path.join(sweepDir, `kind=pca,latent=${latent},seed=2`, 'samples.png'))).not.toEqual(fs.readFileSync(path.join(sweepDir, `kind=pca,latent=${latent},seed=1`, 'samples.png')));
+    }
+  });
+
   it('--baseline model.kind=pca --group-by kind,latent: mean ± std with n, change against pca at the same latent size', async () => {
     const r = await runCli(['compare', 'runs/loop/sweep-0001', '--baseline', 'model.kind=pca', '--group-by', 'kind,latent', '--metrics', 'test_mse,test_mse_by_digit.5'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -180,10 +193,28 @@ describe('run folders as inputs', () => {
     expect(again.code, again.stderr).toBe(0);
     const rerun = path.join(runs, 'own', '0002');
     expect(again.stdout.trim().split('\n').at(-1)).toBe(rerun);
-    // Same data, same model: the same numbers (the spec hash differs only because the data paths
-    // are now written absolute; a spec on the bundled MNIST keeps its hash, see the next test).
+    // Same data, same model: the same numbers, and the same spec hash although the data paths are
+    // now written absolute (own data count by their content, not their paths).
     const strip = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.endsWith('_seconds') && k !== 'samples_per_second'));
     expect(strip(readJson(path.join(rerun, 'metrics.json')))).toEqual(strip(readJson(path.join(runDir, 'metrics.json'))));
+    const hashOf = (d: string) => readJson<{ spec_hash: string }>(path.join(d, 'run.json')).spec_hash;
+    expect(hashOf(rerun)).toBe(hashOf(runDir));
+
+    // The checkout moved (spec and data copied elsewhere): the same hash; one changed byte of data: another.
+    const moved = tempDir();
+    fs.cpSync(path.join(home, 'data'), path.join(moved, 'data'), { recursive: true });
+    fs.cpSync(specDir, path.join(moved, 'specs'), { recursive: true });
+    const shownHash = async (file: string) => {
+      const r = await runCli(['show', file, '--set', 'model.latent=3'], { cwd: moved });
+      expect(r.code, r.stderr).toBe(0);
+      return /spec hash ([0-9a-f]{12})/.exec(r.stdout)?.[1];
+    };
+    expect(await shownHash(path.join(moved, 'specs', 'own.yaml'))).toBe(hashOf(runDir).slice(0, 12));
+    const image = path.join(moved, 'data', 'test-images');
+    const bytes = fs.readFileSync(image);
+    bytes[bytes.length - 1] = 255 - bytes[bytes.length - 1]!;
+    fs.writeFileSync(image, bytes);
+    expect(await shownHash(path.join(moved, 'specs', 'own.yaml'))).not.toBe(hashOf(runDir).slice(0, 12));
 
     // A run folder from before resolved.yaml: the equivalent command instead.
     fs.rmSync(path.join(runDir, 'resolved.yaml'));

@@ -61,7 +61,7 @@ export function deepSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
 }
 
 export function trainSpec(overrides: Partial<TrainSpec> = {}): TrainSpec {
-  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 0, min_delta: 0 }, kl_warmup_epochs: 0, workers: 1, ...overrides };
+  return { epochs: 2, batch_size: 32, optimizer: 'adam', learning_rate: 0.01, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 0, min_delta: 0 }, kl_warmup_epochs: 0, workers: 1, checkpoint_every: 1, ...overrides };
 }
 
 /** Mean squared error over all images and pixels, in float64. */

@@ -9,7 +9,7 @@ export function resolvedSpec(): ResolvedSpec {
     seed: 42,
     data: { source: 'mnist', digits: [1, 5, 6], validation: 0.1 },
     model: { kind: 'deep', latent: 2, encoder: [500, 300], decoder: 'mirror', activation: 'relu', output_activation: 'sigmoid', likelihood: 'bernoulli', beta: 1, code_l1: 0, dropout: 0, batch_norm: false, tied: false },
-    train: { epochs: 4, batch_size: 128, optimizer: 'adam', learning_rate: 0.001, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 5, min_delta: 0 }, workers: 1, kl_warmup_epochs: 0 },
+    train: { epochs: 4, batch_size: 128, optimizer: 'adam', learning_rate: 0.001, lr_schedule: { kind: 'constant' }, warmup_epochs: 0, weight_decay: 0, gradient_clip: 0, loss: 'mse', early_stopping: { patience: 5, min_delta: 0 }, workers: 1, kl_warmup_epochs: 0, checkpoint_every: 1 },
     density: { kind: 'gaussian-diag', components: 3 },
     outputs: { reconstructions: 12, latent_points: 300, manifold_grid: 4, interpolations: 2, interpolation_steps: 5, samples: 7, explorer: true, explorer_images: 600, train_codes: true },
     evaluate: { quality: true, classifier: { hidden: [256, 128], epochs: 6, batch_size: 128, learning_rate: 0.001, seed: 1 }, iwae_samples: 100 },

@@ -221,3 +221,38 @@ describe('trainModel', () => {
     pca.dispose();
   });
 });
+
+describe('trainModel checkpoints', () => {
+  it('checkpoints every N-th epoch and the last; resuming from one (through its bytes) gives the uninterrupted history, weights and early stopping', async () => {
+    const { decodeCheckpoint, encodeCheckpoint } = await import('../../src/train/index.ts');
+    const settings = { epochs: 5, checkpoint_every: 2, early_stopping: { patience: 3, min_delta: 0.02 } };
+    const modelSpec = deepSpec({ dropout: 0.25 });
+    const saved: Uint8Array[] = [];
+    const straight = await train(settings, modelSpec, 3, data, {
+      checkpoint: { every: 2, save: (c) => void saved.push(encodeCheckpoint({ ...c, meta: { note: 'test' } })) },
+    });
+    const checkpoints = saved.map((bytes) => decodeCheckpoint(bytes));
+    // min_delta 0.02 makes epoch 1 the best and stops at epoch 4: the epoch-2 checkpoint carries
+    // older best weights and a patience count, and the stop (the last epoch) is checkpointed too.
+    expect([straight.result.best_epoch, straight.result.epochs, straight.result.stopped_early]).toEqual([1, 4, true]);
+    expect(checkpoints.map((c) => c.epoch)).toEqual([2, 4]);
+    expect(checkpoints[0]!.early_stopping).toMatchObject({ best_epoch: 1, since_improvement: 1 });
+    expect(checkpoints[0]!.early_stopping.best_weights).not.toBeNull();
+    expect(checkpoints[0]!.meta).toEqual({ note: 'test' });
+
+    const resumedModel = await net(modelSpec, 3);
+    const resumed = await trainModel(resumedModel, data, trainSpec(settings), { seed: 3, resume: checkpoints[0]! });
+    const losses = (r: { history: EpochRecord[] }) => r.history.map((h) => [h.epoch, h.loss, h.val_loss, h.learning_rate]);
+    expect(losses(resumed)).toEqual(losses(straight.result));
+    expect([resumed.best_epoch, resumed.stopped_early]).toEqual([straight.result.best_epoch, straight.result.stopped_early]);
+    expect(resumedModel.reconstruct(data.test.images, data.test.count)).toEqual(straight.model.reconstruct(data.test.images, data.test.count));
+
+    // Bytes that are not a whole checkpoint are refused with a reason.
+    expect(() => decodeCheckpoint(saved[0]!.subarray(0, saved[0]!.length - 4))).toThrow(/truncated/);
+    expect(() => decodeCheckpoint(new Uint8Array(16))).toThrow(/not an aelab training checkpoint/);
+    // A checkpoint of another model is refused before anything is trained.
+    const other = await net(deepSpec({ encoder: [16] }), 3);
+    await expect(trainModel(other, data, trainSpec(settings), { seed: 3, resume: checkpoints[0]! })).rejects.toThrow(/do not fit this model/);
+    for (const m of [straight.model, resumedModel, other]) m.dispose();
+  });
+});

@@ -30,8 +30,9 @@ export const pcaKind: FittedModelKind<'pca'> = {
   },
   async build(spec, opts) {
     if (!opts.train) throw new Error('buildModel: kind pca needs opts.train (the training images) to fit');
-    const { fitPca, PcaModel } = await import('../../model/pca.ts');
-    const { fit, timing } = fitPca(opts.train.images, opts.train.count, opts.inputDim, spec.latent);
+    const { fitPcaOnce, PcaModel } = await import('../../model/pca.ts');
+    // The seed plays no part in the fit: a sweep over seeds fits each latent size once per process.
+    const { fit, timing } = fitPcaOnce(opts.train.images, opts.train.count, opts.inputDim, spec.latent);
     return new PcaModel(fit, timing);
   },
   async load(dir, manifest) {

@@ -436,7 +436,8 @@ function formatMarkdown(c: Comparison): string {
     ...tableLines(c).map((row) => line([row.best ? '\\*' : '', ...columns.map((col) => escapeCell(col.cell(row)))])),
   ];
   const notes = legend(c);
-  if (notes.length > 0) lines.push('', ...notes.map(escape));
+  // Plain sentences under the table: only the characters Markdown would read as markup are escaped.
+  if (notes.length > 0) lines.push('', ...notes.map((note) => note.replace(/\\/g, '\\\\').replace(/\*/g, '\\*')));
   return lines.join('\n') + '\n';
 }
 

@@ -385,7 +385,11 @@ describe('compare that answers questions', () => {
     expect(table[0]).toMatch(/^ {2}model\.kind {2}model\.latent {2}n +test_mse +Δ test_mse$/);
     expect(table[2]).toMatch(/^\* deep +8 +3 +0\.0186 ± 0\.0003 +−38 ± 1 %$/);
     expect(table).toContain('mean ± std (sample standard deviation) over the n runs of each group; runs differing in seed are pooled');
-    expect(formatComparison(c, 'md')).toContain('| \\* | deep | 8 | 3 | 0.0186 ± 0.0003 | −38 ± 1 % |');
+    const md = formatComparison(c, 'md');
+    expect(md).toContain('| \\* | deep | 8 | 3 | 0.0186 ± 0.0003 | −38 ± 1 % |');
+    // The notes under the table read as written (they were once percent-encoded).
+    expect(md).toContain('\nmean ± std (sample standard deviation) over the n runs of each group; runs differing in seed are pooled');
+    expect(md).not.toMatch(/%[0-9A-F]{2}/);
     const csv = formatComparison(c, 'csv').trimEnd().split('\n');
     expect(csv[0]).toBe('model.kind,model.latent,n,test_mse_mean,test_mse_std,test_mse_change_mean,test_mse_change_std,baseline,best,runs');
     expect(csv).toHaveLength(5);

@@ -71,6 +71,7 @@ export function computePictureData(
     // Kept in shuffled order so that no digit is systematically drawn on top of the others.
     const chosen = order.subarray(0, count);
     const labels = Uint8Array.from(chosen, (i) => data.test.labels[i]!);
+    const codeName = model.codeName ? { codeName: model.codeName } : {};
     const x = new Float32Array(count);
     const y = new Float32Array(count);
     if (latent === 1) {
@@ -78,13 +79,13 @@ export function computePictureData(
         x[k] = test[chosen[k]!]!;
         y[k] = labels[k]! + (2 * rng.next() - 1) * STRIP_JITTER;
       }
-      pictures.latent = { x, y, labels, projected: false, xLabel: 'z (the only latent dimension)', yLabel: 'digit (rows jittered)' };
+      pictures.latent = { x, y, labels, projected: false, xLabel: 'z (the only latent dimension)', yLabel: 'digit (rows jittered)', ...codeName };
     } else if (latent === 2) {
       for (let k = 0; k < count; k++) {
         x[k] = test[chosen[k]! * 2]!;
         y[k] = test[chosen[k]! * 2 + 1]!;
       }
-      pictures.latent = { x, y, labels, projected: false, xLabel: 'z1', yLabel: 'z2' };
+      pictures.latent = { x, y, labels, projected: false, xLabel: 'z1', yLabel: 'z2', ...codeName };
     } else {
       const { mean, vectors, share } = axes!;
       const v1 = vectors[0]!;
@@ -108,6 +109,7 @@ export function computePictureData(
         projected: true,
         xLabel: `PC1 of z (${percent(share[0]!)} of ${reference.name}-code variance)`,
         yLabel: `PC2 of z (${percent(share[1]!)} of ${reference.name}-code variance)`,
+        ...codeName,
       };
     }
   }

@@ -125,6 +125,8 @@ tf.serialization.registerClass(PixelLogVariance);
 const NAMES = { mean: 'z_mean', logVar: 'z_log_var', output: 'reconstruction', probabilities: 'reconstruction_mean', logVariance: 'pixel_log_variance' };
 
 export class VariationalAutoencoder implements TrainableAutoencoder {
+  /** encode() gives the posterior means; the latent scatter is titled with it. */
+  readonly codeName = 'μ(x)';
   readonly kind = 'vae' as const;
   readonly inputDim: number;
   readonly latent: number;

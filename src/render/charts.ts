@@ -72,7 +72,7 @@ export function latentScatterSpec(latent: NonNullable<PictureData['latent']>): T
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: latent.projected ? 'Test codes on their first two principal axes' : 'Test codes z = f(x)',
+      text: `Test codes ${latent.codeName ? `z = ${latent.codeName}` : 'z = f(x)'}${latent.projected ? ' on their first two principal axes' : ''}`,
       subtitle: `${values.length} test images, coloured by digit`,
     },
     width: 440,

@@ -41,6 +41,8 @@ export interface Autoencoder {
   readonly latent: number;
   /** n×inputDim → n×latent */
   encode(x: Float32Array, n: number): Float32Array;
+  /** What encode() returns, for picture titles; absent: 'f(x)' (a VAE's codes are its posterior means μ(x)). */
+  readonly codeName?: string;
   /** n×latent → n×inputDim */
   decode(z: Float32Array, n: number): Float32Array;
   /** n×inputDim → n×inputDim, the same as decode(encode(x)). */
@@ -155,7 +157,7 @@ export interface PictureData {
     noisy?: Float32Array;
   };
   /** Test codes for the scatter plot; when latent > 2, projected on the codes' first two principal axes. */
-  latent?: { x: Float32Array; y: Float32Array; labels: Uint8Array; projected: boolean; xLabel: string; yLabel: string };
+  latent?: { x: Float32Array; y: Float32Array; labels: Uint8Array; projected: boolean; xLabel: string; yLabel: string; codeName?: string };
   /** side×side decoded lattice, row-major images; axes tell what the grid spans. */
   manifold?: { images: Float32Array; side: number; description: string };
   /** For each pair: steps images in pixel space and steps in latent space. */

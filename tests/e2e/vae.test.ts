@@ -70,6 +70,8 @@ describe('aelab run, model.kind vae', () => {
     expect(html).toContain('over the prior N(0, I)');
     expect(html).toContain('the VAE prior N(0, I) (not fitted');
     expect(html).toContain('negative ELBO in nats per image');
+    // The scatter shows the posterior means, and says so.
+    expect(fs.readFileSync(path.join(runDir, 'latent.svg'), 'utf8')).toContain('Test codes z = μ(x)');
   }, 300_000);
 
   it('refuses density.kind prior for a deep model, naming the field and the fix', async () => {

@@ -10,7 +10,7 @@ import {
   reconstructionsLayout,
   samplesLayout,
 } from '../../src/render/pictures.ts';
-import { CATEGORY10, CHART_ZOOM, comparisonChartSpec, lossChartSpec } from '../../src/render/charts.ts';
+import { CATEGORY10, CHART_ZOOM, comparisonChartSpec, latentScatterSpec, lossChartSpec } from '../../src/render/charts.ts';
 import { svgToPng } from '../../src/render/raster.ts';
 import type { PictureData } from '../../src/shared/types.ts';
 import { history, pictureData } from './fixtures.ts';
@@ -164,6 +164,13 @@ describe('charts', () => {
     );
     expect(countColour(PNG.sync.read(blank), [0, 0, 0], 100)).toBe(0);
     expect(countColour(PNG.sync.read(text), [0, 0, 0], 100)).toBeGreaterThan(80);
+  });
+
+  it("latent scatter's title names what the codes are: f(x), or a VAE's posterior means μ(x)", async () => {
+    const plain = pictureData(28, 28);
+    expect(latentScatterSpec(plain.latent!)!.title).toMatchObject({ text: 'Test codes z = f(x)' });
+    expect(latentScatterSpec({ ...plain.latent!, codeName: 'μ(x)' })!.title).toMatchObject({ text: 'Test codes z = μ(x)' });
+    expect(latentScatterSpec({ ...plain.latent!, codeName: 'μ(x)', projected: true })!.title).toMatchObject({ text: 'Test codes z = μ(x) on their first two principal axes' });
   });
 
   it('latent scatter: SVG with labelled axes and a "digit" legend, PNG at twice its size, text and categorical colours drawn', async () => {

@@ -36,7 +36,7 @@ import {
   type WorkerReply,
 } from './protocol.ts';
 import { Replica } from './replica.ts';
-import { createShardOptimizer, parameterRange, partRange, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
+import { createShardOptimizer, parameterRange, partRange, SHARD_MOMENTS, type ShardOptimizer, type ShardOptimizerKind } from './shard-optimizer.ts';
 
 export { dataParallelBlocker, resolveWorkers, type WorkersDecision, type WorkersRequest, type WorkersRequestContext } from './workers-setting.ts';
 export type { ReplicaRecipe, FaultInjection } from './protocol.ts';
@@ -62,12 +62,9 @@ export interface DataParallelOptimizerState {
   optimizer: ShardOptimizerKind;
   /** Optimizer steps taken. */
   steps: number;
-  /** The optimizer's moment vectors over the flat parameter vector, in MOMENT_VECTORS order. */
+  /** The optimizer's moment vectors over the flat parameter vector, in SHARD_MOMENTS order. */
   moments: Float32Array[];
 }
-
-/** Which arena vectors hold each optimizer's state. */
-const MOMENT_VECTORS: Record<ShardOptimizerKind, ('m' | 'v')[]> = { adam: ['m', 'v'], rmsprop: ['m'], sgd: [] };
 
 export interface PhaseTimings {
   steps: number;
@@ -232,7 +229,7 @@ export class DataParallelTrainer {
     this.check();
     const { arena, layout } = this.views;
     const count = this.replica.layout.count;
-    const vectors = MOMENT_VECTORS[this.opts.optimizer].map((which) => new Float32Array(arena.buffer, layout[which], count).slice());
+    const vectors = SHARD_MOMENTS[this.opts.optimizer].map((which) => new Float32Array(arena.buffer, layout[which], count).slice());
     return { optimizer: this.opts.optimizer, steps: this.steps, moments: vectors };
   }
 
@@ -245,7 +242,7 @@ export class DataParallelTrainer {
     this.check();
     const { optimizer } = this.opts;
     const count = this.replica.layout.count;
-    const names = MOMENT_VECTORS[optimizer];
+    const names = SHARD_MOMENTS[optimizer];
     if (state.optimizer !== optimizer || state.moments.length !== names.length || state.moments.some((v) => v.length !== count) || !(Number.isInteger(state.steps) && state.steps >= 0)) {
       throw new Error(`DataParallelTrainer.restore: the state is for ${state.optimizer} with ${state.moments.length} vectors of ${state.moments[0]?.length ?? 0}, this run's optimizer is ${optimizer} over ${count} parameters`);
     }

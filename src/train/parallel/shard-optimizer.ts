@@ -22,6 +22,9 @@ export const ADAM_BETA2 = 0.999;
 export const RMSPROP_DECAY = 0.9;
 export const EPSILON = 1e-7;
 
+/** Which arena vectors (./protocol.ts) hold each optimizer's state, in the order a checkpoint lists them. */
+export const SHARD_MOMENTS: Record<ShardOptimizerKind, readonly ('m' | 'v')[]> = { adam: ['m', 'v'], rmsprop: ['m'], sgd: [] };
+
 export interface ShardOptimizer {
   /**
    * One step over params[from, to): g = Σ_w grads[w][i] (w in order), then the update.
@@ -45,14 +48,20 @@ export function createShardOptimizer(kind: ShardOptimizerKind, threads: number, 
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`createShardOptimizer: bad thread count ${threads}`);
   // The moments live in the arena when there is one (so that a checkpoint can read them all from
   // the main thread), else in local arrays.
-  const moment = (which: 'm' | 'v') => (arena ? new Float32Array(arena.memory.buffer, arena.layout[which] + from * 4, to - from) : new Float32Array(to - from));
+  const moments = () => SHARD_MOMENTS[kind].map((which) => (arena ? new Float32Array(arena.memory.buffer, arena.layout[which] + from * 4, to - from) : new Float32Array(to - from)));
   switch (kind) {
-    case 'adam':
-      return (arena !== undefined && from % 4 === 0 ? simdAdam(threads, from, to, arena) : null) ?? adam(threads, from, to, moment('m'), moment('v'));
+    case 'adam': {
+      if (arena !== undefined && from % 4 === 0) {
+        const simd = simdAdam(threads, from, to, arena);
+        if (simd) return simd;
+      }
+      const [m, v] = moments();
+      return adam(threads, from, to, m!, v!);
+    }
     case 'sgd':
       return sgd(threads, from, to);
     case 'rmsprop':
-      return rmsprop(threads, from, to, moment('m'));
+      return rmsprop(threads, from, to, moments()[0]!);
   }
   throw new Error(`createShardOptimizer: unknown optimizer '${String(kind)}'; valid: ${shardOptimizerKinds.join(', ')}`);
 }
@@ -154,10 +163,10 @@ function simdAdam(threads: number, from: number, to: number, arena: ShardArena):
   // Whole lanes: a range ending at the parameter count runs on into the arena's zero padding.
   const count = Math.min(Math.ceil((to - from) / 4) * 4, layout.stride - from);
   const byte = (base: number) => base + from * 4;
-  const grads = layout.grads.map((offset) => new Float32Array(arena.memory.buffer, offset, layout.stride));
   const betas = accumulatedBetas();
   return {
-    update(_params, _grads, step, learningRate) {
+    // `grads` are the threads' views of the arena's gradient vectors that the kernels read by offset.
+    update(_params, grads, step, learningRate) {
       const [accBeta1, accBeta2] = betas(step);
       const lrCorrected = learningRate / (1 - accBeta1);
       const secondCorrection = 1 / (1 - accBeta2);
@@ -167,7 +176,7 @@ function simdAdam(threads: number, from: number, to: number, arena: ShardArena):
         const sum = grads[0]!;
         for (let w = 1; w < threads; w++) {
           const g = grads[w]!;
-          for (let i = from; i < from + count; i++) sum[i] = sum[i]! + g[i]!;
+          for (let i = from; i < to; i++) sum[i] = sum[i]! + g[i]!;
         }
         kernels.adam1(byte(layout.params), byte(layout.grads[0]!), byte(layout.m), byte(layout.v), count, lrCorrected, secondCorrection, ADAM_BETA1, ADAM_BETA2, 1 - ADAM_BETA1, 1 - ADAM_BETA2, EPSILON);
       }

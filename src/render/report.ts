@@ -35,6 +35,8 @@ export interface RunInfo {
   shard?: { index: number; count: number } | null;
   /** Each time the run was continued from a checkpoint (`aelab run --resume`, a sweep rerun). */
   resumed?: { at: string; after_epoch: number; was: string; signal?: string }[] | null;
+  /** How many threads trained it and why (run.json's train_workers). */
+  train_workers?: { workers: number; reason: string } | null;
 }
 
 export interface RunReportInput {
@@ -271,6 +273,9 @@ export function renderRunReport(input: RunReportInput): string {
   const trainSeconds = input.metrics?.['train_seconds'];
   const trained = isTrained(resolved);
   if (typeof trainSeconds === 'number') facts.push([trained ? 'Training time' : 'Fit time', escapeHtml(formatDuration(trainSeconds))]);
+  // The backend line says how one wasm instance runs (1 thread); data-parallel training uses several.
+  const threads = run.train_workers;
+  if (threads) facts.push(['Training threads', escapeHtml(`${threads.workers} (${threads.reason})`)]);
   if (run.sweep) facts.push(['Sweep trial', `<span class="mono">${escapeHtml(run.sweep.trial)}</span>`]);
   const ranOn = [run.hostname ?? null, describeEngine(run.engine), run.shard ? `shard ${run.shard.index}/${run.shard.count}` : null].filter(Boolean);
   if (ranOn.length > 0) facts.push(['Ran on', escapeHtml(ranOn.join(' · '))]);

@@ -18,6 +18,7 @@ describe('aelab run', () => {
     const run = readJson(path.join(runDir, 'run.json'));
     expect(run.status).toBe('completed');
     expect(run.train_workers).toEqual({ requested: 2, workers: 2, reason: 'train.workers is 2' });
+    expect(fs.readFileSync(path.join(runDir, 'report.html'), 'utf8')).toContain('Training threads</dt><dd>2 (train.workers is 2)</dd>');
     const m = readJson<Record<string, number>>(path.join(runDir, 'metrics.json'));
     expect(m.test_mse).toBeGreaterThan(0);
     expect(m.test_mse).toBeLessThan(0.3);

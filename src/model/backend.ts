@@ -129,6 +129,9 @@ async function tryWasm(): Promise<Attempt> {
   // Not only an optimisation: stock wasm lacks a convolution's weight gradient, so always installed.
   const { installWasmConvBackprop } = await import('./wasm-conv-backprop.ts');
   installWasmConvBackprop();
+  // Results are bit for bit the same, so always installed: clones share data instead of copying it.
+  const { installWasmSharedIdentity } = await import('./wasm-shared-identity.ts');
+  installWasmSharedIdentity();
   let fast = '';
   if (process.env.AELAB_WASM_FAST_MATMUL === '0') {
     fastMatmulInstalled = false;

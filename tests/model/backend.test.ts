@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { currentBackend, selectBackend } from '../../src/model/index.ts';
 import { UserError } from '../../src/shared/errors.ts';
+import { isWasmSharedIdentityInstalled } from '../../src/model/wasm-shared-identity.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** `--import` this in a child process to make @tensorflow/tfjs-node resolve to a stand-in that loads. */
@@ -77,6 +78,8 @@ describe(`selectBackend (tfjs-node here: ${tfjsNode})`, () => {
     expect(tf.getBackend()).toBe(info.name);
     // The kernel stock tfjs-backend-wasm lacks, so convolutions can train there.
     if (info.name === 'wasm') expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    // Clones share their data on wasm (src/model/wasm-shared-identity.ts).
+    if (info.name === 'wasm') expect(isWasmSharedIdentityInstalled()).toBe(true);
     expect(await selectBackend()).toBe(info);
     expect(await selectBackend(info.name)).toBe(info);
     expect(currentBackend()).toBe(info);

@@ -245,9 +245,13 @@ async function benchPca(repeats: number) {
     const eig: number[] = [];
     let method = '';
     for (let r = 0; r < repeats; r++) {
+      // A fresh copy each time: PCA remembers its fit per images array in a process (fitPcaOnce),
+      // and a remembered fit would time a lookup.
+      const images = data.train.images.slice();
       const start = performance.now();
-      const model = await buildModel(spec, { inputDim: data.dim, seed: 42, train: { images: data.train.images, count: data.train.count } });
+      const model = await buildModel(spec, { inputDim: data.dim, seed: 42, train: { images, count: data.train.count } });
       seconds.push((performance.now() - start) / 1000);
+      if (model instanceof PcaModel && model.timing?.reused) throw new Error('bench: the PCA fit was a remembered one, not a fit');
       if (model instanceof PcaModel && model.timing) {
         cov.push(model.timing.covariance_seconds);
         eig.push(model.timing.eigen_seconds);

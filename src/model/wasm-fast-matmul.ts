@@ -53,7 +53,6 @@ const ELEMENTWISE_COST = 0.5;
 const UNFUSED_ACTIVATION = { linear: null, relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid' } as const;
 type UnfusableActivation = keyof typeof UNFUSED_ACTIVATION;
 
-
 /** Marks our kernel configs and remembers the stock config each one replaced. */
 const STOCK_CONFIG = Symbol.for('aelab.wasmFastMatmul.stockConfig');
 type FastKernelConfig = tf.KernelConfig & { [STOCK_CONFIG]: tf.KernelConfig };

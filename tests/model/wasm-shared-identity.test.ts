@@ -2,12 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRng } from '../../src/shared/random.ts';
-import { installWasmSharedIdentity, isWasmSharedIdentityInstalled, uninstallWasmSharedIdentity } from '../../src/model/wasm-shared-identity.ts';
+import {
+  installWasmSharedIdentity,
+  isWasmSharedIdentityInstalled,
+  uninstallWasmSharedIdentity,
+} from '../../src/model/wasm-shared-identity.ts';
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = createRng(seed);
   const size = shape.reduce((p, d) => p * d, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.next() * 2 - 1), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.next() * 2 - 1),
+    shape,
+  );
 }
 
 const dataIds = (): number => tf.backend().numDataIds();

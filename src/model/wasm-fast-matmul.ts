@@ -14,17 +14,21 @@
 //   - Aᵀ·B with a long shared dimension (a Gram/covariance matrix) is summed over row blocks
 //     (XᵀX for a 16384×784 X: ~500 ms, against ~840 ms as one product and ~5.8 s stock);
 //   - batched products (batch > 1) run one fast 2-D product per batch matrix;
-//   - while kernelHints.swappedForward is on (a data-parallel thread's gradient), a dense layer's
-//     fused forward product X·W + b of few rows is computed swapped too, with the bias and the
-//     activation as kernels of their own: it packs the small Xᵀ instead of the weights, which are
-//     new at every step (~0.5 ms less on the lecture model's 784×500 layer at 128 rows).
+//   - an untransposed product without bias or activation is computed swapped too when that packs
+//     fewer elements (while a gradient tape records, tfjs runs a dense layer with a nonlinear
+//     activation as such a product followed by the bias and the activation, and a sigmoid output
+//     layer's product as a fused one with neither): for few rows, packing the
+//     small Xᵀ beats packing weights that are new at every optimizer step (~0.7–1.3 ms of a ~25 ms
+//     gradient on the lecture model at 128 rows, one data-parallel thread's share of 256; no
+//     measurable change at one thread's 256 rows).
+//     XNNPACK sums every output element over k in order either way, so the result is the same
+//     bits (tested); a bias would not be, as the fused product starts its sums from it.
 // Gradients need no change: the registered gradients call matMul with transpose flags, which
 // lands in these kernels. Every intermediate is a backend-level tensor freed before returning.
 // The stock slow loop is also wrong for a fused product: it applies the bias and the activation to
 // every 48-long partial sum instead of the result and indexes the bias by flat position instead
 // of by column. The fast path computes what tfjs' cpu backend computes.
 import * as tf from '@tensorflow/tfjs';
-import { kernelHints } from '../shared/kernel-hints.ts';
 
 const BACKEND = 'wasm';
 const OVERRIDDEN = ['BatchMatMul', '_FusedMatMul'] as const;
@@ -43,15 +47,6 @@ const SUM_BLOCK = 256;
  */
 const TRANSPOSE_COST = 0.5;
 const PACK_COST = 2.5;
-/** A bias add or an activation applied as a kernel of its own, per element (ns). */
-const ELEMENTWISE_COST = 0.5;
-
-/**
- * Activations of a fused product that the swapped route can apply after the product, and the
- * stock kernel that does it (tfjs-layers fuses relu, linear and elu; the others for completeness).
- */
-const UNFUSED_ACTIVATION = { linear: null, relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid' } as const;
-type UnfusableActivation = keyof typeof UNFUSED_ACTIVATION;
 
 /** Marks our kernel configs and remembers the stock config each one replaced. */
 const STOCK_CONFIG = Symbol.for('aelab.wasmFastMatmul.stockConfig');
@@ -83,8 +78,6 @@ interface StockKernels {
   fusedMatMul: tf.KernelFunc;
   transpose: tf.KernelFunc;
   add: tf.KernelFunc;
-  /** The activation kernels a swapped fused product applies afterwards. */
-  activations: Record<NonNullable<(typeof UNFUSED_ACTIVATION)[UnfusableActivation]>, tf.KernelFunc>;
 }
 
 /** Shapes of a product op(A)·op(B): M×K times K×N, over broadcast batch dimensions. */
@@ -138,18 +131,17 @@ export type ProductRoute = 'stock' | 'direct' | 'swapped' | 'blocked';
  * How the fast kernels compute one 2-D product op(A)·op(B) (M×K times K×N); exported for tests.
  *   stock:   untransposed, the stock kernel's XNNPACK path as is;
  *   direct:  transposed operands materialised, then the stock kernel;
- *   swapped: C = (op(B)ᵀ·op(A)ᵀ)ᵀ, when that transposes and packs fewer elements (a fused
- *            untransposed product only with `swapFused`, its bias and activation then applied
- *            after the product);
+ *   swapped: C = (op(B)ᵀ·op(A)ᵀ)ᵀ, when that transposes and packs fewer elements (never with
+ *            a bias or an activation: `fused` says there is one);
  *   blocked: Aᵀ·B with a long shared dimension, summed over row blocks.
  */
-export function planProduct(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean, fused: boolean, swapFused = false): ProductRoute {
+export function planProduct(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean, fused: boolean): ProductRoute {
   if (!transposeA && !transposeB) {
-    // A fused forward product: XNNPACK packs the K×N weights on every call with new weights;
-    // swapped, it packs the K×M inputs instead, at the price of three transposes and the bias and
-    // activation as kernels of their own. Worth it for few rows only.
-    if (!fused || !swapFused) return 'stock';
-    const swapped = (k * n + m * k + m * n) * TRANSPOSE_COST + k * m * PACK_COST + 2 * m * n * ELEMENTWISE_COST;
+    // XNNPACK packs the K×N right operand on every call with a new one (weights, after every
+    // optimizer step); swapped, it packs the K×M left one instead, for three transposes. Worth it
+    // for few rows only.
+    if (fused) return 'stock';
+    const swapped = (k * n + m * k + m * n) * TRANSPOSE_COST + k * m * PACK_COST;
     return swapped < k * n * PACK_COST ? 'swapped' : 'stock';
   }
   if (!fused && transposeA && !transposeB && k >= BLOCKED_SUM_MIN_K) return 'blocked';
@@ -273,7 +265,7 @@ class ProductBuilder {
     const m = transposeA ? aCols : aRows;
     const k = transposeA ? aRows : aCols;
     const n = transposeB ? bRows : bCols;
-    const route = planProduct(m, k, n, transposeA, transposeB, fusion !== null, fusion !== null && kernelHints.swappedForward && unfusedActivation(fusion) !== undefined);
+    const route = planProduct(m, k, n, transposeA, transposeB, fusion !== null);
     if (route === 'stock') return this.stockProduct(a, b, fusion);
     if (route === 'blocked') return this.blockedGram(a, b, m, k, n);
     if (route === 'swapped') {
@@ -284,7 +276,7 @@ class ProductBuilder {
       if (right !== a) this.release(right);
       const result = this.transpose(resultT);
       this.release(resultT);
-      return fusion === null ? result : this.applyFusion(result, fusion);
+      return result;
     }
     const left = transposeA ? this.transpose(a) : a;
     const right = transposeB ? this.transpose(b) : b;
@@ -292,23 +284,6 @@ class ProductBuilder {
     if (left !== a) this.release(left);
     if (right !== b) this.release(right);
     return result;
-  }
-
-  /** Adds a fused product's bias to `result` (an owned [1, M, N] matrix) and applies its activation. */
-  private applyFusion(result: tf.TensorInfo, fusion: Fusion): tf.TensorInfo {
-    let out = result;
-    if (fusion.bias !== undefined) {
-      const sum = this.own(this.stock.add({ inputs: { a: out, b: fusion.bias }, backend: this.backend }) as tf.TensorInfo);
-      this.release(out);
-      out = sum;
-    }
-    const kernel = UNFUSED_ACTIVATION[unfusedActivation(fusion)!];
-    if (kernel !== null) {
-      const activated = this.own(this.stock.activations[kernel]({ inputs: { x: out }, backend: this.backend }) as tf.TensorInfo);
-      this.release(out);
-      out = activated;
-    }
-    return out;
   }
 
   /**
@@ -340,13 +315,6 @@ class ProductBuilder {
     }
     return ProductBuilder.viewOwned(sum!, m, n);
   }
-}
-
-/** The fusion's activation when the swapped route can apply it after the product (no PReLU weights). */
-function unfusedActivation(fusion: Fusion): UnfusableActivation | undefined {
-  const activation = (fusion.attrs.activation as string | undefined) ?? 'linear';
-  if (fusion.preluActivationWeights !== undefined || !Object.hasOwn(UNFUSED_ACTIVATION, activation)) return undefined;
-  return activation as UnfusableActivation;
 }
 
 /** Flat index into a broadcast operand's batch for flat index `o` of the output batch. */
@@ -381,16 +349,20 @@ function fastProduct(
   const g = geometry(a, b, attrs);
   if (g === null || g.m * g.k * g.n < MIN_FAST_WORK) return stockKernel(args);
   const untransposed = !attrs.transposeA && !attrs.transposeB;
-  if (g.batchOut === 1 && untransposed && !(fused && kernelHints.swappedForward)) return stockKernel(args); // already XNNPACK
   let fusion: Fusion | null = null;
   if (fused) {
     const bias = inputs.bias ?? undefined;
     const prelu = inputs.preluActivationWeights ?? undefined;
+    const activation = (args.attrs?.activation as string | undefined) ?? 'linear';
+    // Untransposed and fused for real: already XNNPACK. A fused product without bias or
+    // activation is a plain product, and may go swapped like one (see planProduct).
+    const plain = bias === undefined && prelu === undefined && activation === 'linear';
+    if (g.batchOut === 1 && untransposed && !plain) return stockKernel(args);
     // A bias that is not one value per column (e.g. a broadcast scalar), or PReLU weights over a
     // batch, keep the stock kernel's handling.
     if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== g.n)) return stockKernel(args);
     if (prelu !== undefined && g.batchOut !== 1) return stockKernel(args);
-    fusion = { bias, preluActivationWeights: prelu, attrs: args.attrs ?? {} };
+    if (!plain) fusion = { bias, preluActivationWeights: prelu, attrs: args.attrs ?? {} };
   }
   const backend = args.backend as WasmBackend;
   const builder = new ProductBuilder(backend, stock);
@@ -467,12 +439,6 @@ export function installWasmFastMatmul(): void {
     fusedMatMul: stockFusedMatMul.kernelFunc,
     transpose: requireKernel('Transpose').kernelFunc,
     add: requireKernel('Add').kernelFunc,
-    activations: {
-      Relu: requireKernel('Relu').kernelFunc,
-      Relu6: requireKernel('Relu6').kernelFunc,
-      Elu: requireKernel('Elu').kernelFunc,
-      Sigmoid: requireKernel('Sigmoid').kernelFunc,
-    },
   };
   const replacement = (config: tf.KernelConfig, fused: boolean): FastKernelConfig => ({
     // Keeps the stock setupFunc/disposeFunc: if the backend is (re)initialised while the fast

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { kernelHints, withSwappedForward } from '../../src/shared/kernel-hints.ts';
 import { createRng } from '../../src/shared/random.ts';
 import { FLOAT32_TOLERANCE, relativeError } from './fixtures.ts';
 import {
@@ -149,15 +148,14 @@ describe('planProduct', () => {
     expect(planProduct(30, 1100, 20, true, false, true)).toBe('direct');
   });
 
-  it('swaps a fused forward product only when asked (swapFused) and when few rows make it cheaper', () => {
-    // The lecture model's first layer on one thread's half of a batch of 256, and on the whole batch.
-    expect(planProduct(128, 784, 500, false, false, true, true)).toBe('swapped');
-    expect(planProduct(256, 784, 500, false, false, true, true)).toBe('stock');
-    expect(planProduct(128, 784, 500, false, false, true, false)).toBe('stock');
-    // Plain untransposed products keep the stock path either way.
-    expect(planProduct(128, 784, 500, false, false, false, true)).toBe('stock');
-    // The shape the swapped tests below use.
-    expect(planProduct(8, 64, 96, false, false, true, true)).toBe('swapped');
+  it('swaps an untransposed product without bias or activation when few rows make that cheaper', () => {
+    // The lecture model's first layer on one data-parallel thread's half of a batch of 256 …
+    expect(planProduct(128, 784, 500, false, false, false)).toBe('swapped');
+    // … but not over evaluation's 1,024 rows, nor with a bias or activation (fused).
+    expect(planProduct(1024, 784, 500, false, false, false)).toBe('stock');
+    expect(planProduct(128, 784, 500, false, false, true)).toBe('stock');
+    // The shape the bit-for-bit test below uses.
+    expect(planProduct(8, 64, 96, false, false, false)).toBe('swapped');
   });
 });
 
@@ -295,87 +293,50 @@ describe('fused matMul', () => {
   }
 });
 
-describe('fused matMul, swapped forward (kernelHints.swappedForward)', () => {
-  // Few rows times a wide layer: the swapped route (see planProduct's test above).
+describe('untransposed products, swapped when that packs less', () => {
+  // Few rows times a wide layer, so the swapped route runs (see planProduct's test above).
   const [m, k, n] = [8, 64, 96];
-  const activations: Record<'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu', (v: number) => number> = {
-    linear: (v) => v,
-    relu: (v) => Math.max(v, 0),
-    relu6: (v) => Math.min(Math.max(v, 0), 6),
-    elu: (v) => (v > 0 ? v : Math.exp(v) - 1),
-    sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-    // Not one the swapped route applies: it must keep the fused stock product.
-    leakyrelu: (v) => (v > 0 ? v : 0.2 * v),
-  };
-
-  it('is off unless a caller turns it on, and withSwappedForward restores it even when its function throws', () => {
-    expect(kernelHints.swappedForward).toBe(false);
-    expect(withSwappedForward(() => kernelHints.swappedForward)).toBe(true);
-    expect(() =>
-      withSwappedForward(() => {
-        throw new Error('boom');
-      }),
-    ).toThrow('boom');
-    expect(kernelHints.swappedForward).toBe(false);
-  });
-
-  for (const [activation, f] of Object.entries(activations) as [keyof typeof activations, (v: number) => number][]) {
-    for (const withBias of [true, false]) {
-      it(`${activation}, ${withBias ? 'bias' : 'no bias'}: equals the float64 product, and the fused stock product to float32 rounding`, () => {
-        // Scaled up so that relu6's upper clip is reached too.
-        const a = tf.mul(randomTensor([m, k]), 3);
-        const b = randomTensor([k, n]);
-        const bias = withBias ? randomTensor([n]) : null;
-        installWasmFastMatmul();
-        const product = () => tf.fused.matMul({ a, b, activation, leakyreluAlpha: 0.2, ...(bias ? { bias } : {}) });
-        const fused = product();
-        const swapped = withSwappedForward(product);
-        const { values } = referenceMatMul(a, b, false, false);
-        const biasValues = bias?.dataSync();
-        const expected = values.map((v, i) => f(v + (biasValues ? biasValues[i % n]! : 0)));
-        expect(swapped.shape).toEqual([m, n]);
-        expect(relativeError(swapped.dataSync(), expected)).toBeLessThan(FLOAT32_TOLERANCE);
-        expect(relativeError(swapped.dataSync(), fused.dataSync())).toBeLessThan(FLOAT32_TOLERANCE);
-        if (activation === 'relu6') expect(Math.max(...swapped.dataSync())).toBe(6);
-        // Which route ran shows in the rounding: the fused product starts its sums from the bias.
-        const identical = swapped.dataSync().every((v, i) => v === fused.dataSync()[i]);
-        if (activation === 'leakyrelu') expect(identical).toBe(true);
-        if (activation === 'linear' && withBias) expect(identical).toBe(false);
-        tf.dispose([a, b, fused, swapped, ...(bias ? [bias] : [])]);
-      });
-    }
+  /** The product with the stock kernel and with the fast ones; `f` makes it from a and b. */
+  function bothWays(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): { stock: Float32Array; fast: Float32Array } {
+    const a = randomTensor([m, k]);
+    const b = randomTensor([k, n]);
+    const { stock, fast } = stockAndFast(() => f(a, b));
+    tf.dispose([a, b]);
+    return { stock: stock[0]!, fast: fast[0]! };
   }
 
-  it("gives a dense network's gradients equal to the fused stock path's to float32 rounding, without leaking", () => {
-    installWasmFastMatmul();
-    const x = randomTensor([m, k]);
-    const w1 = tf.variable(randomTensor([k, n]), true, 'sw1');
-    const b1 = tf.variable(randomTensor([n]), true, 'sb1');
-    const w2 = tf.variable(randomTensor([n, k]), true, 'sw2');
-    const b2 = tf.variable(randomTensor([k]), true, 'sb2');
-    const names = ['sw1', 'sb1', 'sw2', 'sb2'];
-    const gradients = (): Float32Array[] => {
-      const { value, grads } = tf.variableGrads(() =>
-        tf.tidy(() => {
-          const h = tf.fused.matMul({ a: x, b: w1, bias: b1, activation: 'relu' });
-          const out = tf.fused.matMul({ a: h, b: w2, bias: b2, activation: 'sigmoid' });
-          return tf.losses.meanSquaredError(x, out) as tf.Scalar;
-        }),
-      );
-      const values = [value, ...names.map((name) => grads[name]!)].map((t) => t.dataSync() as Float32Array);
-      tf.dispose([value, ...Object.values(grads)]);
-      return values;
-    };
-    const fused = gradients();
-    const swapped = withSwappedForward(gradients);
-    for (let i = 0; i < fused.length; i++) expect(relativeError(swapped[i]!, fused[i]!)).toBeLessThan(FLOAT32_TOLERANCE);
-    expect(Math.max(...Array.from(swapped[1]!, Math.abs))).toBeGreaterThan(1e-6);
-    const tensors = tf.memory().numTensors;
-    const dataIds = backendDataIds();
-    for (let i = 0; i < 3; i++) withSwappedForward(gradients);
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(backendDataIds()).toBe(dataIds);
-    tf.dispose([x, w1, b1, w2, b2]);
+  it('a plain product equals the stock one bit for bit (XNNPACK sums over k in order either way)', () => {
+    const { stock, fast } = bothWays((a, b) => tf.matMul(a, b));
+    expect(fast).toEqual(stock);
+  });
+
+  it('so does a fused product without bias or activation, on 2-D and rank-3 operands', () => {
+    const flat = bothWays((a, b) => tf.fused.matMul({ a, b }));
+    expect(flat.fast).toEqual(flat.stock);
+    const { stock, fast } = bothWays((a, b) => tf.fused.matMul({ a: tf.reshape(a, [1, m, k]), b: tf.reshape(b, [1, k, n]) }));
+    expect(fast).toEqual(stock);
+  });
+
+  it('a product with a bias stays fused (the stock kernel starts its sums from the bias): bit for bit the same', () => {
+    const bias = randomTensor([n]);
+    const { stock, fast } = bothWays((a, b) => tf.fused.matMul({ a, b, bias, activation: 'relu' }));
+    expect(fast).toEqual(stock);
+    bias.dispose();
+  });
+
+  it('bit for bit on the lecture model\'s layer shapes too, at one thread\'s 128 rows and odd row counts', () => {
+    for (const [rows, inner, cols] of [
+      [128, 784, 500],
+      [128, 500, 784],
+      [199, 784, 500],
+    ] as const) {
+      expect(planProduct(rows, inner, cols, false, false, false)).toBe('swapped');
+      const a = randomTensor([rows, inner]);
+      const b = randomTensor([inner, cols]);
+      const { stock, fast } = stockAndFast(() => tf.matMul(a, b));
+      expect(fast[0]).toEqual(stock[0]);
+      tf.dispose([a, b]);
+    }
   });
 });
 

@@ -2,7 +2,6 @@
 // tfjs variables and computes the gradient of its slice of a batch into a flat array. The main
 // thread's replica is the run's own model; each worker thread builds an identical one.
 import * as tf from '@tensorflow/tfjs';
-import { withSwappedForward } from '../../shared/kernel-hints.ts';
 import type { TrainableAutoencoder } from '../../shared/types.ts';
 
 /** The wasm backend internals used to read a tensor without an intermediate copy. */
@@ -74,14 +73,11 @@ export class Replica {
       grads.fill(0);
       return 0;
     }
-    // A thread's share of a batch is few rows: its forward products go swapped (kernel-hints.ts).
-    const { value, grads: byName } = withSwappedForward(() =>
-      tf.variableGrads(() => {
-        const x = tf.tensor2d(batch.subarray(from * this.dim, to * this.dim), [rows, this.dim]);
-        const { loss } = this.model.loss(x, { training: true, epoch });
-        return rows === totalRows ? loss : (tf.mul(loss, rows / totalRows) as tf.Scalar);
-      }, this.variables),
-    );
+    const { value, grads: byName } = tf.variableGrads(() => {
+      const x = tf.tensor2d(batch.subarray(from * this.dim, to * this.dim), [rows, this.dim]);
+      const { loss } = this.model.loss(x, { training: true, epoch });
+      return rows === totalRows ? loss : (tf.mul(loss, rows / totalRows) as tf.Scalar);
+    }, this.variables);
     try {
       this.variables.forEach((v, i) => {
         const g = byName[v.name];

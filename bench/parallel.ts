@@ -14,6 +14,15 @@ import { DataParallelTrainer } from '../src/train/parallel/index.ts';
 
 const DIM = 784;
 const SEED = 20240601;
+/**
+ * Untimed steps before the timed ones, on one thread and on several alike. A fresh worker thread
+ * compiles its own copy of tfjs' WebAssembly, which V8 runs in its baseline tier until the hot
+ * functions are recompiled: measured on the lecture model, its gradient takes ~34 ms over the first
+ * 20 steps and ~26 ms from step 40 on, while the main thread, warm from earlier measurements in
+ * the same process, is at full speed from the first step. With 2 warm-up steps (this bench until
+ * 2026-12-02) two threads were timed partly at the worker's baseline speed.
+ */
+export const WARMUP_STEPS = 40;
 
 /** The lecture model, hidden widths scaled by `width` (×0.5, ×1, ×2 in the scaling table). */
 export function lectureSpec(width = 1): ModelSpec {
@@ -30,7 +39,7 @@ export function lectureSpec(width = 1): ModelSpec {
 export interface ParallelBenchOptions {
   threads: number;
   batchSize: number;
-  /** Timed steps (two untimed warm-up steps run first). */
+  /** Timed steps (WARMUP_STEPS untimed ones run first). */
   batches: number;
   width?: number;
   /** Images to train on (row-major, 784 per row; at least 8 batches); random pixels when absent. */
@@ -96,13 +105,12 @@ export async function benchParallelTraining(opts: ParallelBenchOptions): Promise
     step = (batch) => trainer!.step(batch, opts.batchSize);
   }
   try {
-    await step(batchAt(0));
-    await step(batchAt(1));
+    for (let b = 0; b < WARMUP_STEPS; b++) await step(batchAt(b));
     if (trainer) for (const k of Object.keys(trainer.timings) as (keyof typeof trainer.timings)[]) trainer.timings[k] = 0;
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     let loss = Number.NaN;
-    for (let b = 0; b < opts.batches; b++) loss = await step(batchAt(b + 2));
+    for (let b = 0; b < opts.batches; b++) loss = await step(batchAt(WARMUP_STEPS + b));
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     const profile = trainer ? Object.fromEntries(Object.entries(trainer.timings).map(([k, v]) => [k, k === 'steps' ? v : v / trainer!.timings.steps])) : null;

@@ -845,7 +845,7 @@ async function main(): Promise<void> {
   const footnotes = [
     results.e2e ? '¹ aelab run also evaluates the model, fits the latent density, renders the pictures and the report; the bare script only trains.' : null,
     results.parallel
-      ? '³ In-process, the real images, a loss read per step, 2 warm-up steps; the 1- and 2-thread (and PyTorch) measurements alternate within each repeat. Loads are the 1-minute load average before each measurement.'
+      ? '³ In-process, the real images, a loss read per step, 40 warm-up steps; the 1- and 2-thread (and PyTorch) measurements alternate within each repeat. Loads are the 1-minute load average before each measurement.'
       : null,
     results.training
       ? '² In-process micro-benchmark: pre-built batches, loss read once at the end. The e2e rows train on the real images with a loss read per batch, in a fresh process per run.'

@@ -105,7 +105,7 @@ export interface ScalingSection {
   pca: { n: number; k: number; seconds: number; covariance_seconds: number; eigen_seconds: number; load: number }[];
 }
 
-/** Each training cell times about `samples` samples (at least 4 steps) after two warm-up steps. */
+/** Each training cell times about `samples` samples (at least 4 steps) after WARMUP_STEPS warm-up steps. */
 export async function benchScaling(opts: { samples: number; images: Float32Array; pcaImages: Float32Array; pcaCount: number; log: (s: string) => void }): Promise<ScalingSection> {
   const training: ScalingSection['training'] = [];
   const cells = [

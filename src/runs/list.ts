@@ -115,7 +115,8 @@ export function findRunDirs(root: string): string[] {
   return found;
 }
 
-function readJsonQuietly(file: string): unknown {
+/** A JSON file's value, or null when it is missing or not JSON. */
+export function readJsonQuietly(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
@@ -123,7 +124,8 @@ function readJsonQuietly(file: string): unknown {
   }
 }
 
-function field(value: unknown, key: string): unknown {
+/** value[key] when value is an object, else undefined (for walking JSON of unknown shape). */
+export function field(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
 }
 

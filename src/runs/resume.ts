@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isModelKind, modelKindRegistry } from '../kinds/model/registry.ts';
 import { UserError } from '../shared/errors.ts';
 import { runLiveness, systemProbe, type LivenessProbe } from '../shared/liveness.ts';
-import { readRunJson } from './list.ts';
+import { field, readJsonQuietly, readRunJson } from './list.ts';
 import { RUN_JSON, type RunJson } from './record.ts';
 import { acquireTakeover, inodeOf, releaseTakeover } from './sweep.ts';
 
@@ -20,12 +20,7 @@ export function checkpointFile(dir: string): string | null {
 
 /** Why a stopped run in `dir` has no checkpoint: its kind (from resolved.json) has no epochs, or it stopped during its first. */
 export function whyNoCheckpoint(dir: string): string {
-  let kind: unknown;
-  try {
-    kind = (JSON.parse(fs.readFileSync(path.join(dir, 'resolved.json'), 'utf8')) as { spec?: { model?: { kind?: unknown } } }).spec?.model?.kind;
-  } catch {
-    kind = undefined;
-  }
+  const kind = field(field(field(readJsonQuietly(path.join(dir, 'resolved.json')), 'spec'), 'model'), 'kind');
   if (isModelKind(kind) && !modelKindRegistry[kind].trainable) return `model.kind ${kind} is fitted in one step, without epochs to checkpoint`;
   return 'it stopped before its first checkpoint (the end of epoch 1, or of epoch train.checkpoint_every)';
 }

@@ -16,13 +16,14 @@ const DIM = 784;
 const SEED = 20240601;
 /**
  * Untimed steps before the timed ones, on one thread and on several alike. A fresh worker thread
- * compiles its own copy of tfjs' WebAssembly, which V8 runs in its baseline tier until the hot
- * functions are recompiled: measured on the lecture model, its gradient takes ~34 ms over the first
- * 20 steps and ~26 ms from step 40 on, while the main thread, warm from earlier measurements in
- * the same process, is at full speed from the first step. With 2 warm-up steps (this bench until
- * 2026-12-02) two threads were timed partly at the worker's baseline speed.
+ * starts with its own copy of tfjs' JavaScript and WebAssembly, cold: measured on the lecture model
+ * at batch 256 (a fresh 2-thread trainer, quiet machine, 2026-12-02 13:30 UTC), a thread's
+ * gradient took ~30–32 ms over steps 1–40, 25.6–27.2 ms over steps 41–80 and 24–25 ms from about
+ * step 80 on, while the main thread is warm from the bench's earlier measurements. With 2
+ * warm-up steps (until 2026-12-02 07:00) and then 40, two threads were timed partly at the fresh
+ * worker's speed: 40 timed steps after 40 warm-up ones carried ~2 ms per step of it.
  */
-export const WARMUP_STEPS = 40;
+export const WARMUP_STEPS = 120;
 
 /** The lecture model, hidden widths scaled by `width` (×0.5, ×1, ×2 in the scaling table). */
 export function lectureSpec(width = 1): ModelSpec {

@@ -40,6 +40,7 @@ import { benchGmmFit, GMM_BENCH } from './density.ts';
 import { benchExplorer } from './explorer.ts';
 import { benchUi } from './ui.ts';
 import { benchWasmTraining, LECTURE_WIDTHS, median, type WasmTrainingBenchResult } from './matmul.ts';
+import { WARMUP_STEPS } from './parallel.ts';
 import { benchParallel, benchScaling } from './scaling.ts';
 import { benchConvTraining, convArchitectureLabel, type ConvBenchResult } from './conv.ts';
 
@@ -96,7 +97,7 @@ const FULL: Plan = {
   sweepEpochs: 8,
   startRepeats: 1,
   parallelRepeats: 5,
-  parallelSteps: 40,
+  parallelSteps: 100,
   scalingSamples: 10240,
   rssEpochs: 1,
   convPairs: 3,
@@ -845,7 +846,7 @@ async function main(): Promise<void> {
   const footnotes = [
     results.e2e ? '¹ aelab run also evaluates the model, fits the latent density, renders the pictures and the report; the bare script only trains.' : null,
     results.parallel
-      ? '³ In-process, the real images, a loss read per step, 40 warm-up steps; the 1- and 2-thread (and PyTorch) measurements alternate within each repeat. Loads are the 1-minute load average before each measurement.'
+      ? `³ In-process, the real images, a loss read per step, ${WARMUP_STEPS} warm-up steps; the 1- and 2-thread (and PyTorch) measurements alternate within each repeat. Loads are the 1-minute load average before each measurement.`
       : null,
     results.training
       ? '² In-process micro-benchmark: pre-built batches, loss read once at the end. The e2e rows train on the real images with a loss read per batch, in a fresh process per run.'

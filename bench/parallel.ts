@@ -10,6 +10,7 @@ import { buildModel, replicaBuilderUrl, selectBackend } from '../src/model/index
 import { createRng } from '../src/shared/random.ts';
 import type { ModelSpec } from '../src/shared/spec-types.ts';
 import type { TrainableAutoencoder } from '../src/shared/types.ts';
+import { OptimizerStep } from '../src/train/optimizer.ts';
 import { DataParallelTrainer } from '../src/train/parallel/index.ts';
 
 const DIM = 784;
@@ -79,15 +80,16 @@ export async function benchParallelTraining(opts: ParallelBenchOptions): Promise
   const batchAt = (b: number) => pool.subarray((b % poolSize) * opts.batchSize * DIM, ((b % poolSize) + 1) * opts.batchSize * DIM);
   let step: (batch: Float32Array) => Promise<number> | number;
   let trainer: DataParallelTrainer | null = null;
-  let optimizer: tf.Optimizer | null = null;
+  let optimizer: OptimizerStep | null = null;
   if (opts.threads === 1) {
-    // The single-thread step of src/train/index.ts.
-    optimizer = tf.train.adam(1e-3);
+    // The single-thread step of src/train/index.ts (its OptimizerStep: on wasm, the fused Adam).
     const variables = model.network.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizerStep = new OptimizerStep({ optimizer: 'adam', learningRate: 1e-3, weightDecay: 0, gradientClip: null }, variables, () => false);
+    optimizer = optimizerStep;
     step = (batch) => {
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(batch, [opts.batchSize, DIM]);
-        return optimizer!.minimize(() => tf.mean(tf.squaredDifference(model.network.apply(x, { training: true }) as tf.Tensor, x)) as tf.Scalar, true, variables)!;
+        return optimizerStep.step(() => tf.mean(tf.squaredDifference(model.network.apply(x, { training: true }) as tf.Tensor, x)) as tf.Scalar);
       });
       const value = loss.dataSync()[0]!;
       loss.dispose();

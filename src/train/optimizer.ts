@@ -5,9 +5,11 @@
 //   → (adamw) w ← w·(1 − lr·wd) for each decayed weight → the optimizer's own update.
 // L2 changes the gradient, so Adam's moment estimates rescale it (weights with large gradients are
 // barely regularised); AdamW shrinks the weights directly, independent of the gradient history.
-// With no clipping and no decay the step is exactly tfjs' optimizer.minimize.
+// With no clipping and no decay the step is exactly tfjs' optimizer.minimize (on wasm, Adam's update
+// is a fused SIMD pass that gives the same bits: ./fused-adam.ts).
 import * as tf from '@tensorflow/tfjs';
 import { clipByGlobalNorm } from './clip.ts';
+import { applyAdamFused } from './fused-adam.ts';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
 export const optimizerNames: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop'];
@@ -86,7 +88,8 @@ export class OptimizerStep {
       }
       const named: tf.NamedTensorMap = {};
       this.variables.forEach((v, i) => (named[v.name] = gradients[i]!));
-      this.optimizer.applyGradients(named);
+      // On wasm, Adam's update runs as one SIMD pass with tfjs' own bits (./fused-adam.ts).
+      if (!applyAdamFused(this.optimizer, named)) this.optimizer.applyGradients(named);
       return value;
     });
   }

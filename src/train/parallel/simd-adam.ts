@@ -10,7 +10,7 @@
 // p ← p − lr·m̂ / (√v̂ + ε)), with the bias corrections folded into two factors computed once per
 // step in float64: lr/(1−β₁ᵗ) and 1/(1−β₂ᵗ).
 //
-// The module is written out below (no wasm toolchain at build or run time): two exported
+// The module is written out below (../wasm-assembler.ts; no wasm toolchain): two exported
 // functions over byte offsets into the imported memory, for the gradient of one thread
 // (`adam1`, three or more threads sum theirs into thread 0's first) or the sum of two (`adam2`).
 // Each processes `count` floats, a multiple of 4, from 16-byte-aligned offsets.
@@ -22,49 +22,37 @@ export interface SimdAdam {
   adam2(p: number, g0: number, g1: number, m: number, v: number, count: number, lrCorrected: number, secondCorrection: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number): void;
 }
 
-// Opcodes (WebAssembly core + SIMD).
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_SHL = 0x74;
-const I32_GE_U = 0x4f;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const VOID = 0x40;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const V128_LOAD = simd(0x00);
-const V128_STORE = simd(0x0b);
-const F32X4_SPLAT = simd(0x13);
-const F32X4_SQRT = simd(0xe3);
-const F32X4_ADD = simd(0xe4);
-const F32X4_SUB = simd(0xe5);
-const F32X4_MUL = simd(0xe6);
-const F32X4_DIV = simd(0xe7);
-/** memarg: 16-byte alignment hint (log2 4), no static offset. */
-const MEMARG = [4, 0];
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const name = (s: string) => vector([...Buffer.from(s, 'utf8')].map((b) => [b]));
+import {
+  BLOCK,
+  BR,
+  BR_IF,
+  END,
+  F32,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  F32X4_SUB,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_GE_U,
+  I32_SHL,
+  LOCAL_GET,
+  LOCAL_SET,
+  LOOP,
+  MEMARG,
+  MODULE_HEADER,
+  name,
+  section,
+  uleb,
+  V128,
+  V128_LOAD,
+  V128_STORE,
+  VOID,
+  vector,
+} from '../wasm-assembler.ts';
 
 /**
  * The body of adam1 (pairs = false) or adam2 (pairs = true). Parameters: byte offsets p, g0
@@ -150,7 +138,7 @@ function funcType(pointers: number): number[] {
 /** The module's bytes; exported for the test that validates it. */
 export function simdAdamModuleBytes(): Uint8Array<ArrayBuffer> {
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...MODULE_HEADER,
     ...section(1, vector([funcType(4), funcType(5)])),
     // import env.memory: shared (flags 3), 1 to 65536 pages.
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]])),

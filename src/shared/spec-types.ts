@@ -217,7 +217,7 @@ export interface TrainSpec {
    * core), on the cpu backend, for model kinds that do not declare data-parallel support (the
    * VAE), with dropout, batch norm, weight decay, gradient clipping, adamw, input noise or
    * code_l1, and for steps too small to gain (parameters × batch size below 6e7; the lecture model
-   * at batch 64 and up is above). Two threads train the lecture model ~1.6–1.7× as fast as one on
+   * at batch 64 and up is above). Two threads train the lecture model ~1.7–1.9× as fast as one on
    * 2 free cores, but slower than one when other work keeps the cores busy: set 1 on a shared
    * machine. N threads give the results of one thread to float32 rounding, and the same N repeats
    * exactly; not part of the spec hash. Default: `"auto"`.

@@ -3,8 +3,8 @@
 //
 // Why: tfjs updates each variable with 13 element-wise kernels (m, v, the bias corrections, √, the
 // step), each a pass over memory with its own tensor; over the lecture model's 1.09 M parameters
-// that is ~5 ms of a ~57 ms one-thread step. One pass that reads g, m, v, w and writes m, v, w
-// takes under 1 ms.
+// that is ~5.2 ms of a ~57 ms one-thread step. One pass that reads g, m, v, w and writes m, v, w
+// takes ~1.5 ms (0.57 ms against tfjs' 1.95 ms for 393k parameters), bound by memory bandwidth.
 //
 // Exactly the same bits: the loop does tfjs' float32 operations in tfjs' order, per element
 //   m' = m·β₁ + g·(1−β₁)        v' = v·β₂ + (g·g)·(1−β₂)

@@ -20,91 +20,41 @@
 // count mod 4 elements are done in JavaScript with Math.fround, which rounds each operation as
 // float32 arithmetic does (double rounding is exact for these operations on float32 inputs).
 import * as tf from '@tensorflow/tfjs';
-import {
-  BLOCK,
-  BR,
-  BR_IF,
-  END,
-  F32,
-  F32X4_ADD,
-  F32X4_DIV,
-  F32X4_MUL,
-  F32X4_SPLAT,
-  F32X4_SQRT,
-  I32,
-  I32_ADD,
-  I32_CONST,
-  I32_GE_U,
-  I32_SHL,
-  LOCAL_GET,
-  LOCAL_SET,
-  LOOP,
-  MEMARG,
-  MODULE_HEADER,
-  name,
-  section,
-  uleb,
-  V128,
-  V128_LOAD,
-  V128_STORE,
-  VOID,
-  vector,
-} from './wasm-assembler.ts';
+import { F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SQRT, floatsLoopFunction, I32, MEMARG, MODULE_HEADER, name, section, uleb, V128_STORE, vector } from './wasm-assembler.ts';
 
 /** The exported loop: 7 byte offsets (w, g, m, v in; w, m, v out), a count (multiple of 4), 8 float32 scalars. */
 type AdamExact = (w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, count: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negativeRate: number) => void;
 
 function adamExactBody(): number[] {
-  const [W, G, M, V, WO, MO, VO, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const SCALARS = 8; // beta1, 1−beta1, beta2, 1−beta2, 1−β₁ᵗ, 1−β₂ᵗ, ε, −lr
-  const OFF = SCALARS + 8;
-  const END_AT = OFF + 1;
-  const SPLAT = END_AT + 1; // 8 splats, in the scalars' order
-  const sB1 = SPLAT;
-  const sR1 = SPLAT + 1;
-  const sB2 = SPLAT + 2;
-  const sR2 = SPLAT + 3;
-  const sC1 = SPLAT + 4;
-  const sC2 = SPLAT + 5;
-  const sEPS = SPLAT + 6;
-  const sNLR = SPLAT + 7;
-  const g = SPLAT + 8;
-  const mj = g + 1;
-  const vj = g + 2;
-  const get = (i: number) => [LOCAL_GET, ...uleb(i)];
-  const set = (i: number) => [LOCAL_SET, ...uleb(i)];
-  const at = (base: number) => [...get(base), ...get(OFF), I32_ADD];
-  const load = (base: number) => [...at(base), ...V128_LOAD, ...MEMARG];
-  const code = [
-    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => [...get(SCALARS + i), ...F32X4_SPLAT, ...set(SPLAT + i)]),
-    ...get(COUNT), I32_CONST, 2, I32_SHL, ...set(END_AT),
-    I32_CONST, 0, ...set(OFF),
-    BLOCK, VOID,
-    LOOP, VOID,
-    ...get(OFF), ...get(END_AT), I32_GE_U, BR_IF, 1,
-    ...load(G), ...set(g),
-    // m' = m·β₁ + g·(1−β₁)
-    ...load(M), ...get(sB1), ...F32X4_MUL, ...get(g), ...get(sR1), ...F32X4_MUL, ...F32X4_ADD, ...set(mj),
-    ...at(MO), ...get(mj), ...V128_STORE, ...MEMARG,
-    // v' = v·β₂ + (g·g)·(1−β₂)
-    ...load(V), ...get(sB2), ...F32X4_MUL, ...get(g), ...get(g), ...F32X4_MUL, ...get(sR2), ...F32X4_MUL, ...F32X4_ADD, ...set(vj),
-    ...at(VO), ...get(vj), ...V128_STORE, ...MEMARG,
-    // w' = ((m' / (1−β₁ᵗ)) / (√(v' / (1−β₂ᵗ)) + ε))·(−lr) + w
-    ...at(WO),
-    ...get(mj), ...get(sC1), ...F32X4_DIV,
-    ...get(vj), ...get(sC2), ...F32X4_DIV, ...F32X4_SQRT, ...get(sEPS), ...F32X4_ADD,
-    ...F32X4_DIV, ...get(sNLR), ...F32X4_MUL,
-    ...load(W), ...F32X4_ADD,
-    ...V128_STORE, ...MEMARG,
-    ...get(OFF), I32_CONST, 16, I32_ADD, ...set(OFF),
-    BR, 0,
-    END,
-    END,
-    END,
-  ];
-  const locals = vector([[2, I32], [11, V128]]);
-  const body = [...locals, ...code];
-  return [...uleb(body.length), ...body];
+  const [W, G, M, V, WO, MO, VO, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+  // f32 parameters: β₁, 1−β₁, β₂, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε, −lr
+  const [B1, R1, B2, R2, C1, C2, EPS, NLR] = [8, 9, 10, 11, 12, 13, 14, 15] as const;
+  return floatsLoopFunction({
+    params: 16,
+    count: COUNT,
+    splat: [B1, R1, B2, R2, C1, C2, EPS, NLR],
+    temporaries: 3,
+    step: ({ get, set, at, load, splatOf, temp }) => {
+      const [g, mj, vj] = [temp(0), temp(1), temp(2)];
+      // biome-ignore format: one line per instruction group, as a listing reads
+      return [
+        ...load(G), ...set(g),
+        // m' = m·β₁ + g·(1−β₁)
+        ...load(M), ...get(splatOf(B1)), ...F32X4_MUL, ...get(g), ...get(splatOf(R1)), ...F32X4_MUL, ...F32X4_ADD, ...set(mj),
+        ...at(MO), ...get(mj), ...V128_STORE, ...MEMARG,
+        // v' = v·β₂ + (g·g)·(1−β₂)
+        ...load(V), ...get(splatOf(B2)), ...F32X4_MUL, ...get(g), ...get(g), ...F32X4_MUL, ...get(splatOf(R2)), ...F32X4_MUL, ...F32X4_ADD, ...set(vj),
+        ...at(VO), ...get(vj), ...V128_STORE, ...MEMARG,
+        // w' = ((m' / (1−β₁ᵗ)) / (√(v' / (1−β₂ᵗ)) + ε))·(−lr) + w
+        ...at(WO),
+        ...get(mj), ...get(splatOf(C1)), ...F32X4_DIV,
+        ...get(vj), ...get(splatOf(C2)), ...F32X4_DIV, ...F32X4_SQRT, ...get(splatOf(EPS)), ...F32X4_ADD,
+        ...F32X4_DIV, ...get(splatOf(NLR)), ...F32X4_MUL,
+        ...load(W), ...F32X4_ADD,
+        ...V128_STORE, ...MEMARG,
+      ];
+    },
+  });
 }
 
 /** The module's bytes; exported for the test that validates it. */

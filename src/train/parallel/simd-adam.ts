@@ -22,37 +22,7 @@ export interface SimdAdam {
   adam2(p: number, g0: number, g1: number, m: number, v: number, count: number, lrCorrected: number, secondCorrection: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number): void;
 }
 
-import {
-  BLOCK,
-  BR,
-  BR_IF,
-  END,
-  F32,
-  F32X4_ADD,
-  F32X4_DIV,
-  F32X4_MUL,
-  F32X4_SPLAT,
-  F32X4_SQRT,
-  F32X4_SUB,
-  I32,
-  I32_ADD,
-  I32_CONST,
-  I32_GE_U,
-  I32_SHL,
-  LOCAL_GET,
-  LOCAL_SET,
-  LOOP,
-  MEMARG,
-  MODULE_HEADER,
-  name,
-  section,
-  uleb,
-  V128,
-  V128_LOAD,
-  V128_STORE,
-  VOID,
-  vector,
-} from '../wasm-assembler.ts';
+import { F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SQRT, F32X4_SUB, floatsLoopFunction, I32, MEMARG, MODULE_HEADER, name, section, uleb, V128_STORE, vector } from '../wasm-assembler.ts';
 
 /**
  * The body of adam1 (pairs = false) or adam2 (pairs = true). Parameters: byte offsets p, g0
@@ -74,61 +44,33 @@ function adamBody(pairs: boolean): number[] {
   const R1 = M + 7;
   const R2 = M + 8;
   const EPS = M + 9;
-  // Locals after the parameters: off, end (i32); splats and temporaries (v128).
-  const OFF = EPS + 1;
-  const END_AT = OFF + 1;
-  const sLR = END_AT + 1;
-  const sC2 = sLR + 1;
-  const sB1 = sLR + 2;
-  const sB2 = sLR + 3;
-  const sR1 = sLR + 4;
-  const sR2 = sLR + 5;
-  const sEPS = sLR + 6;
-  const g = sLR + 7;
-  const mj = sLR + 8;
-  const vj = sLR + 9;
-  const get = (i: number) => [LOCAL_GET, ...uleb(i)];
-  const set = (i: number) => [LOCAL_SET, ...uleb(i)];
-  const at = (base: number) => [...get(base), ...get(OFF), I32_ADD];
-  const load = (base: number) => [...at(base), ...V128_LOAD, ...MEMARG];
-  const splat = (expr: number[], into: number) => [...expr, ...F32X4_SPLAT, ...set(into)];
-  const code = [
-    ...splat(get(LR), sLR),
-    ...splat(get(C2), sC2),
-    ...splat(get(B1), sB1),
-    ...splat(get(B2), sB2),
-    ...splat(get(R1), sR1),
-    ...splat(get(R2), sR2),
-    ...splat(get(EPS), sEPS),
-    ...get(COUNT), I32_CONST, 2, I32_SHL, ...set(END_AT),
-    I32_CONST, 0, ...set(OFF),
-    BLOCK, VOID,
-    LOOP, VOID,
-    ...get(OFF), ...get(END_AT), I32_GE_U, BR_IF, 1,
-    // g = g0 (+ g1)
-    ...load(G0), ...(pairs ? [...load(G1), ...F32X4_ADD] : []), ...set(g),
-    // mj = β₁·m + (1−β₁)·g; stored
-    ...get(sB1), ...load(M), ...F32X4_MUL, ...get(sR1), ...get(g), ...F32X4_MUL, ...F32X4_ADD, ...set(mj),
-    ...at(M), ...get(mj), ...V128_STORE, ...MEMARG,
-    // vj = β₂·v + (1−β₂)·g·g; stored
-    ...get(sB2), ...load(V), ...F32X4_MUL, ...get(sR2), ...get(g), ...get(g), ...F32X4_MUL, ...F32X4_MUL, ...F32X4_ADD, ...set(vj),
-    ...at(V), ...get(vj), ...V128_STORE, ...MEMARG,
-    // p = p − (lr/(1−β₁ᵗ))·mj / (√(vj/(1−β₂ᵗ)) + ε)
-    ...at(P),
-    ...load(P),
-    ...get(sLR), ...get(mj), ...F32X4_MUL,
-    ...get(vj), ...get(sC2), ...F32X4_MUL, ...F32X4_SQRT, ...get(sEPS), ...F32X4_ADD,
-    ...F32X4_DIV, ...F32X4_SUB,
-    ...V128_STORE, ...MEMARG,
-    ...get(OFF), I32_CONST, 16, I32_ADD, ...set(OFF),
-    BR, 0,
-    END,
-    END,
-    END,
-  ];
-  const locals = vector([[2, I32], [10, V128]]);
-  const body = [...locals, ...code];
-  return [...uleb(body.length), ...body];
+  return floatsLoopFunction({
+    params: EPS + 1,
+    count: COUNT,
+    splat: [LR, C2, B1, B2, R1, R2, EPS],
+    temporaries: 3,
+    step: ({ get, set, at, load, splatOf, temp }) => {
+      const [g, mj, vj] = [temp(0), temp(1), temp(2)];
+      // biome-ignore format: one line per instruction group, as a listing reads
+      return [
+        // g = g0 (+ g1)
+        ...load(G0), ...(pairs ? [...load(G1), ...F32X4_ADD] : []), ...set(g),
+        // mj = β₁·m + (1−β₁)·g; stored
+        ...get(splatOf(B1)), ...load(M), ...F32X4_MUL, ...get(splatOf(R1)), ...get(g), ...F32X4_MUL, ...F32X4_ADD, ...set(mj),
+        ...at(M), ...get(mj), ...V128_STORE, ...MEMARG,
+        // vj = β₂·v + (1−β₂)·g·g; stored
+        ...get(splatOf(B2)), ...load(V), ...F32X4_MUL, ...get(splatOf(R2)), ...get(g), ...get(g), ...F32X4_MUL, ...F32X4_MUL, ...F32X4_ADD, ...set(vj),
+        ...at(V), ...get(vj), ...V128_STORE, ...MEMARG,
+        // p = p − (lr/(1−β₁ᵗ))·mj / (√(vj/(1−β₂ᵗ)) + ε)
+        ...at(P),
+        ...load(P),
+        ...get(splatOf(LR)), ...get(mj), ...F32X4_MUL,
+        ...get(vj), ...get(splatOf(C2)), ...F32X4_MUL, ...F32X4_SQRT, ...get(splatOf(EPS)), ...F32X4_ADD,
+        ...F32X4_DIV, ...F32X4_SUB,
+        ...V128_STORE, ...MEMARG,
+      ];
+    },
+  });
 }
 
 function funcType(pointers: number): number[] {

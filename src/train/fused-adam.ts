@@ -119,12 +119,14 @@ export function applyAdamFused(optimizer: tf.Optimizer, gradients: tf.NamedTenso
   if (optimizer.getClassName() !== 'Adam' || tf.getBackend() !== 'wasm') return false;
   const backend = tf.backend() as unknown as WasmBackendView;
   const memory = backend.wasm?.asm?.memory;
-  const kernel = memory instanceof WebAssembly.Memory ? kernelFor(memory) : null;
-  if (kernel === null || memory === undefined) return false;
+  if (!(memory instanceof WebAssembly.Memory)) return false;
+  const kernel = kernelFor(memory);
+  if (kernel === null) return false;
   const adam = optimizer as unknown as AdamInternals;
   const registered = tf.engine().registeredVariables;
   const names = Object.keys(gradients);
-  if (names.some((n) => registered[n]?.dtype !== 'float32' || gradients[n]!.dtype !== 'float32')) return false;
+  // A missing gradient is skipped below, as tfjs skips it.
+  if (names.some((n) => registered[n]?.dtype !== 'float32' || (gradients[n] != null && gradients[n].dtype !== 'float32'))) return false;
 
   const f = Math.fround;
   const beta1 = f(adam.beta1);

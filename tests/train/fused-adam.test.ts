@@ -105,7 +105,9 @@ describe('fused wasm Adam', () => {
     try {
       const adam = tf.train.adam(1e-3);
       const onCpu = tf.variable(tf.ones([5]), true, `fused_adam_cpu_${tag++}`);
-      expect(applyAdamFused(adam, { [onCpu.name]: tf.ones([5]) })).toBe(false);
+      const gradient = tf.ones([5]);
+      expect(applyAdamFused(adam, { [onCpu.name]: gradient })).toBe(false);
+      tf.dispose([onCpu, gradient]);
       adam.dispose();
     } finally {
       await tf.setBackend('wasm');
